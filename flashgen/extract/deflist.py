@@ -1,0 +1,25 @@
+"""Definition lists: `Term` then `: definition` (mdit-py-plugins' deflist)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flashgen.cards import Draft
+from flashgen.extract.base import Match
+from flashgen.extract.outline import Unit
+from flashgen.extract.terms import strip_emphasis
+
+
+def match(units: Sequence[Unit], i: int) -> Match | None:
+    term = units[i]
+    if term.kind != "term":
+        return None
+    j = i + 1
+    parts: list[str] = []
+    while j < len(units) and units[j].kind == "desc":
+        parts.append(units[j].text)
+        j += 1
+    definition = "\n\n".join(p for p in parts if p)
+    if not definition or not term.text:
+        return Match((), j)
+    return Match((Draft("definition", strip_emphasis(term.text), definition, line=term.line),), j)

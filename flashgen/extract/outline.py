@@ -1,0 +1,224 @@
+"""Markdown → a flat outline of units that extraction rules read.
+
+markdown-it-py finds the block structure (so code, tables, HTML and math are never
+mistaken for cards); the outline keeps each paragraph line as its own unit because
+notes are often written one fact per line without blank lines between.
+Only block parsing runs: inline parsing is left to rendering, for the cards found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+UnitKind = Literal["heading", "text", "item", "quote", "term", "desc", "opaque"]
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One line-sized piece of a note."""
+
+    kind: UnitKind
+    text: str
+    """Markdown source of the unit (for `opaque`: the block type, e.g. ``fence``)."""
+    line: int
+    """1-based file line where the unit starts."""
+    end: int
+    """1-based file line just after the unit; `next.line > end` means a gap between."""
+    level: int = 0
+    """Heading level (1-6) for headings."""
+    depth: int = 0
+    """List nesting: 0 outside lists, 1 for a top-level item or a heading in one, ..."""
+    ordered: bool = False
+    """Item of a numbered list."""
+    first: bool = False
+    """First line of its paragraph (always true for non-text units)."""
+    last: bool = False
+    """Last line of its paragraph (always true for non-text units)."""
+    group: int = 0
+    """Block this unit belongs to: lines of one paragraph, items of one top-level list."""
+
+
+@lru_cache(maxsize=1)
+def block_parser() -> MarkdownIt:
+    """The one markdown-it configuration used for finding blocks."""
+    md = (
+        MarkdownIt("commonmark", {"maxNesting": 40})
+        .enable("table")
+        .use(deflist_plugin)
+        .use(dollarmath_plugin)
+    )
+    md.disable(["inline", "text_join"])
+    return md
+
+
+_OPAQUE = {"fence", "code_block", "html_block", "math_block", "math_block_label", "hr"}
+_SKIP_TO_CLOSE = {"table_open": "table_close"}
+
+
+def outline(body: str, first_line: int = 1) -> tuple[Unit, ...]:
+    """Split a note body (markdown after frontmatter) into units with file line numbers."""
+    tokens = block_parser().parse(body)
+    return tuple(_walk(tokens, first_line - 1))
+
+
+def _walk(tokens: Sequence[Token], offset: int) -> list[Unit]:
+    units: list[Unit] = []
+    depth = 0
+    group = 0
+    ordered_stack: list[bool] = []
+    item_first_para = False
+    quote_depth = 0
+    quote_start = 0
+    quote_end = 0
+    quote_parts: list[str] = []
+    pending: Token | None = None
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        t = tok.type
+        start = tok.map[0] + 1 + offset if tok.map else 0
+        stop = tok.map[1] + 1 + offset if tok.map else 0
+        if t in _SKIP_TO_CLOSE:
+            close = _SKIP_TO_CLOSE[t]
+            while i < n and tokens[i].type != close:
+                i += 1
+            group += 1
+            units.append(
+                Unit(
+                    "opaque", "table", start, stop, depth=depth, first=True, last=True, group=group
+                )
+            )
+        elif quote_depth:
+            if t == "blockquote_open":
+                quote_depth += 1
+            elif t == "blockquote_close":
+                quote_depth -= 1
+                if quote_depth == 0:
+                    group += 1
+                    units.append(
+                        Unit(
+                            "quote",
+                            "\n\n".join(quote_parts),
+                            quote_start,
+                            quote_end,
+                            depth=depth,
+                            first=True,
+                            last=True,
+                            group=group,
+                        )
+                    )
+            elif t == "inline":
+                quote_parts.append(tok.content)
+        elif t == "blockquote_open":
+            quote_depth = 1
+            quote_start, quote_end = start, stop
+            quote_parts = []
+        elif t in ("bullet_list_open", "ordered_list_open"):
+            if depth == 0:
+                group += 1
+            depth += 1
+            ordered_stack.append(t == "ordered_list_open")
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+            ordered_stack.pop()
+        elif t == "list_item_open":
+            item_first_para = True
+            pending = tok
+        elif t in ("heading_open", "dt_open", "dd_open"):
+            pending = tok
+        elif t in _OPAQUE:
+            group += 1
+            units.append(
+                Unit("opaque", t, start, stop, depth=depth, first=True, last=True, group=group)
+            )
+        elif t == "inline":
+            units.extend(
+                _inline_units(tok, pending, depth, ordered_stack, item_first_para, group, offset)
+            )
+            if pending is not None and pending.type == "list_item_open":
+                item_first_para = False
+            if depth == 0 and (pending is None or pending.type not in ("dt_open", "dd_open")):
+                group += 1
+            pending = None
+        i += 1
+    return units
+
+
+def _inline_units(
+    tok: Token,
+    pending: Token | None,
+    depth: int,
+    ordered_stack: list[bool],
+    item_first_para: bool,
+    group: int,
+    offset: int,
+) -> list[Unit]:
+    assert tok.map is not None
+    start = tok.map[0] + 1 + offset
+    stop = tok.map[1] + 1 + offset
+    text = tok.content
+    ptype = pending.type if pending is not None else ""
+    if ptype == "heading_open":
+        assert pending is not None
+        level = int(pending.tag[1:])
+        return [
+            Unit(
+                "heading",
+                text.strip(),
+                start,
+                stop,
+                level=level,
+                depth=depth,
+                first=True,
+                last=True,
+                group=group,
+            )
+        ]
+    if ptype == "dt_open":
+        return [
+            Unit(
+                "term",
+                text.strip(),
+                start,
+                max(stop, start + 1),
+                first=True,
+                last=True,
+                group=group,
+            )
+        ]
+    if ptype == "dd_open":
+        return [Unit("desc", text.strip(), start, stop, first=True, last=True, group=group)]
+    if depth > 0:
+        if not item_first_para:
+            return []
+        lines = [ln.rstrip() for ln in text.split("\n")]
+        return [
+            Unit(
+                "item",
+                "\n".join(lines).strip(),
+                start,
+                stop,
+                depth=depth,
+                ordered=ordered_stack[-1],
+                first=True,
+                last=True,
+                group=group,
+            )
+        ]
+    lines = text.split("\n")
+    last = len(lines) - 1
+    return [
+        Unit(
+            "text", ln.strip(), start + k, start + k + 1, first=k == 0, last=k == last, group=group
+        )
+        for k, ln in enumerate(lines)
+    ]

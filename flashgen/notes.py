@@ -1,0 +1,129 @@
+"""Read one note file: bytes → text → frontmatter + body, or a Problem saying why not."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import yaml
+
+from flashgen.cards import Note, Problem, SourceRef
+
+_FRONTMATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$\n?", re.DOTALL | re.MULTILINE)
+_MAX_ALIASES = 50
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses YAML alias bombs ("billion laughs")."""
+
+    _alias_count = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._alias_count += 1
+            if self._alias_count > _MAX_ALIASES:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"more than {_MAX_ALIASES} YAML aliases", event.start_mark
+                )
+        return super().compose_node(parent, index)
+
+
+def display_path(path: Path) -> str:
+    """The path as a user would type it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def decode(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
+    """Bytes to text with normalised newlines, or a Problem naming the offending line."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _newlines(raw.decode("utf-16")), None
+        except UnicodeDecodeError:
+            return None, Problem(SourceRef(display, 1), "not valid UTF-16; note skipped")
+    if b"\x00" in raw[:8192]:
+        return None, Problem(SourceRef(display, 1), "looks like a binary file (NUL bytes); skipped")
+    try:
+        return _newlines(raw.decode("utf-8")), None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        byte = raw[exc.start]
+        return None, Problem(
+            SourceRef(display, line),
+            f"not valid UTF-8 (byte 0x{byte:02x} at offset {exc.start}); "
+            "note skipped: save it as UTF-8",
+        )
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_frontmatter(text: str, display: str) -> tuple[dict[str, object], str, int, list[Problem]]:
+    """Return (meta, body, 1-based line where the body starts, problems)."""
+    match = _FRONTMATTER.match(text)
+    if match is None:
+        return {}, text, 1, []
+    body = text[match.end() :]
+    body_line = text[: match.end()].count("\n") + 1
+    try:
+        loaded = yaml.load(match.group(1), Loader=_BoundedLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = 2 + (mark.line if mark is not None else 0)
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return (
+            {},
+            body,
+            body_line,
+            [Problem(SourceRef(display, line), f"broken frontmatter: {what}; using defaults")],
+        )
+    if loaded is None:
+        return {}, body, body_line, []
+    if not isinstance(loaded, dict):
+        kind = type(loaded).__name__
+        return (
+            {},
+            body,
+            body_line,
+            [
+                Problem(
+                    SourceRef(display, 2), f"frontmatter is a {kind}, not a mapping; using defaults"
+                )
+            ],
+        )
+    return {str(k): v for k, v in loaded.items()}, body, body_line, []
+
+
+def read_note(path: Path, root: Path) -> tuple[Note | None, list[Problem]]:
+    """Read and decode one note; a note that cannot be read gives None and a Problem."""
+    display = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(SourceRef(display, 1), f"cannot read: {exc.strerror}")]
+    text, problem = decode(raw, display)
+    if text is None:
+        return None, [problem] if problem else []
+    meta, body, body_line, problems = split_frontmatter(text, display)
+    rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
+    key = meta.get("id")
+    note = Note(
+        path=path,
+        display=display,
+        key=str(key) if isinstance(key, (str, int)) else rel.with_suffix("").as_posix(),
+        folder=rel.parent.parts,
+        meta=meta,
+        body=body,
+        body_line=body_line,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+    )
+    return note, problems
