@@ -56,10 +56,24 @@ def find_notes(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Pro
                 "(default: notes/)"
             )
         if given.is_file():
+            if not given.name.lower().endswith(NOTE_SUFFIXES):
+                raise FlashgenError(
+                    f"{given}: not a folder or a .md file; pass a notes folder or .md file"
+                )
             found.append((given.resolve(), given.resolve().parent))
             continue
         root = given.resolve()
-        for dirpath, dirnames, filenames in os.walk(root, onerror=None):
+        try:
+            os.listdir(root)
+        except OSError as exc:
+            raise FlashgenError(f"{given}: cannot read this folder: {exc.strerror}") from exc
+
+        def unreadable(exc: OSError) -> None:
+            where = display_path(Path(exc.filename)) if exc.filename else str(given)
+            problems.append(Problem(SourceRef(where, 1), f"cannot read folder: {exc.strerror}"))
+
+        # Symlinked folders are not followed: no loops, nothing outside the root.
+        for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 if name.startswith(".") or not name.lower().endswith(NOTE_SUFFIXES):

@@ -59,6 +59,8 @@ class Note:
     """1-based file line on which `body` starts."""
     content_hash: str
     """sha256 of the raw bytes, for caches."""
+    meta_lines: Mapping[str, int] = field(default_factory=dict)
+    """File line of each top-level frontmatter key, for messages."""
 
 
 @dataclass(frozen=True, slots=True)

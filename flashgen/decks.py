@@ -13,7 +13,7 @@ SOURCE_TAG_PREFIX = "flashgen::source::"
 def clean_title(text: str) -> str:
     """A heading or file name as a deck-name part: no markdown, no colons, single spaces."""
     t = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    t = re.sub(r"[*_`~=#]+", " ", t)
+    t = re.sub(r"[*_`~=]+", " ", t)
     t = re.sub(r"\s*:+\s*", " ", t)
     t = re.sub(r"\s+", " ", t).strip()
     return t

@@ -13,6 +13,9 @@ from flashgen.cards import Note, Problem, SourceRef
 
 _FRONTMATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$\n?", re.DOTALL | re.MULTILINE)
 _MAX_ALIASES = 50
+_KEY_LINE = re.compile(r"^([^\s#:][^:]*?)\s*:", re.MULTILINE)
+DEFAULT_MAX_NOTE_BYTES = 10 * 1024 * 1024
+"""Notes larger than this are skipped with a warning (pasted logs, exports)."""
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -67,10 +70,21 @@ def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def key_lines(frontmatter: str) -> dict[str, int]:
+    """File line of each top-level frontmatter key (the opening `---` is line 1)."""
+    return {
+        m.group(1).strip(): frontmatter.count("\n", 0, m.start()) + 2
+        for m in _KEY_LINE.finditer(frontmatter)
+    }
+
+
 def split_frontmatter(text: str, display: str) -> tuple[dict[str, object], str, int, list[Problem]]:
     """Return (meta, body, 1-based line where the body starts, problems)."""
     match = _FRONTMATTER.match(text)
     if match is None:
+        if text.startswith("---\n"):
+            msg = "frontmatter has no closing '---' line; read as text"
+            return {}, text, 1, [Problem(SourceRef(display, 1), msg)]
         return {}, text, 1, []
     body = text[match.end() :]
     body_line = text[: match.end()].count("\n") + 1
@@ -103,10 +117,20 @@ def split_frontmatter(text: str, display: str) -> tuple[dict[str, object], str, 
     return {str(k): v for k, v in loaded.items()}, body, body_line, []
 
 
-def read_note(path: Path, root: Path) -> tuple[Note | None, list[Problem]]:
+def read_note(
+    path: Path, root: Path, max_bytes: int = DEFAULT_MAX_NOTE_BYTES
+) -> tuple[Note | None, list[Problem]]:
     """Read and decode one note; a note that cannot be read gives None and a Problem."""
     display = display_path(path)
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, [
+                Problem(
+                    SourceRef(display, 1),
+                    f"note is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; skipped",
+                )
+            ]
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Problem(SourceRef(display, 1), f"cannot read: {exc.strerror}")]
@@ -116,6 +140,7 @@ def read_note(path: Path, root: Path) -> tuple[Note | None, list[Problem]]:
     meta, body, body_line, problems = split_frontmatter(text, display)
     rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
     key = meta.get("id")
+    fm = _FRONTMATTER.match(text)
     note = Note(
         path=path,
         display=display,
@@ -125,5 +150,6 @@ def read_note(path: Path, root: Path) -> tuple[Note | None, list[Problem]]:
         body=body,
         body_line=body_line,
         content_hash=hashlib.sha256(raw).hexdigest(),
+        meta_lines=key_lines(fm.group(1)) if fm else {},
     )
     return note, problems

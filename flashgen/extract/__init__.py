@@ -125,7 +125,9 @@ def extract(note: Note, options: Options | None = None) -> Extraction:
     """All cards of one note, with deck, tags, context and identity, plus its problems."""
     base = options or Options()
     fm_src = SourceRef(note.display, 2 if note.meta else 1)
-    opts, problems = note_options(note.meta, base, fm_src)
+    opts, problems = note_options(
+        note.meta, base, SourceRef(note.display, note.meta_lines.get("flashgen", fm_src.line))
+    )
     if opts is None:
         return Extraction(note, (), tuple(problems))
     units = outline(note.body, note.body_line)
@@ -133,10 +135,15 @@ def extract(note: Note, options: Options | None = None) -> Extraction:
     deck_setting = note.meta.get("deck")
     if deck_setting is not None and not isinstance(deck_setting, str):
         problems.append(
-            Problem(fm_src, "frontmatter 'deck' must be text; using the folder and title")
+            Problem(
+                SourceRef(note.display, note.meta_lines.get("deck", fm_src.line)),
+                "frontmatter 'deck' must be text; using the folder and title",
+            )
         )
     deck = deck_name(note.folder, title, deck_setting)
-    tags, tag_problems = note_tags(note.meta, fm_src)
+    tags, tag_problems = note_tags(
+        note.meta, SourceRef(note.display, note.meta_lines.get("tags", fm_src.line))
+    )
     problems.extend(tag_problems)
     all_tags = tuple(sorted({*tags, source_tag(note.key)}))
     cards: list[Card] = []
