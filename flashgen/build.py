@@ -68,7 +68,7 @@ def find_notes(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Pro
         except OSError as exc:
             raise FlashgenError(f"{given}: cannot read this folder: {exc.strerror}") from exc
 
-        def unreadable(exc: OSError) -> None:
+        def unreadable(exc: OSError, given: Path = given) -> None:
             where = display_path(Path(exc.filename)) if exc.filename else str(given)
             problems.append(Problem(SourceRef(where, 1), f"cannot read folder: {exc.strerror}"))
 
@@ -156,6 +156,13 @@ def build_guard(out_dir: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+def remove_leftovers(out_dir: Path) -> None:
+    """Delete temporary files a killed build left behind (only ever flashgen's own names)."""
+    for pattern in (".flashgen-*.anki2", ".*.apkg.*.tmp", f".{LOCK_NAME}.*.tmp"):
+        for path in out_dir.glob(pattern):
+            path.unlink(missing_ok=True)
+
+
 def build_decks(
     paths: Sequence[Path],
     out_dir: Path,
@@ -175,6 +182,7 @@ def build_decks(
         ) from exc
     build_time = int(time.time()) if now is None else now
     with build_guard(out_dir):
+        remove_leftovers(out_dir)
         lock_path = out_dir / LOCK_NAME
         lock = load_lock(lock_path)
         by_file: dict[str, list[anki.PackageNote]] = {}
