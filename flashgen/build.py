@@ -29,6 +29,7 @@ from flashgen.identity import (
     next_mod,
     write_atomic,
 )
+from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.notes import display_path, read_note
 from flashgen.render import Rendered, render
 
@@ -109,7 +110,10 @@ def extract_all(paths: Sequence[Path], options: Options | None = None) -> list[E
 
 def collect_cards(paths: Sequence[Path], options: Options | None = None) -> BuildResult:
     """Cards and problems, without writing anything."""
-    exs = extract_all(paths, options)
+    return _collected(extract_all(paths, options))
+
+
+def _collected(exs: Sequence[Extraction]) -> BuildResult:
     return BuildResult(
         tuple(c for ex in exs for c in ex.cards), tuple(p for ex in exs for p in ex.problems)
     )
@@ -168,9 +172,13 @@ def build_decks(
     out_dir: Path,
     options: Options | None = None,
     now: int | None = None,
+    max_media_bytes: int = MAX_MEDIA_BYTES,
 ) -> BuildResult:
     """Build every deck: one .apkg per top-level deck, plus the lock file."""
-    result = collect_cards(paths, options)
+    extractions = extract_all(paths, options)
+    result = _collected(extractions)
+    notes = {ex.note.display: ex.note for ex in extractions if ex.note is not None}
+    media_files = MediaFiles(max_media_bytes)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         probe = out_dir / ".flashgen-write-test"
@@ -190,14 +198,14 @@ def build_decks(
         media: dict[str, dict[str, Path]] = {}
         problems = list(result.problems)
         for card in result.cards:
-            rendered = render(card)
+            rendered = render(card, notes.get(card.source.path), media_files)
             problems.extend(rendered.problems)
             note, entry = _package_note(rendered, lock, build_time)
             entries[card.key] = entry
             file_key = slug(top_level(card.deck))
             by_file.setdefault(file_key, []).append(note)
             for m in rendered.media:
-                media.setdefault(file_key, {})[Path(m).name] = Path(m)
+                media.setdefault(file_key, {})[m.name] = m.path
         notetypes = dict(lock.notetypes)
         models: tuple[anki.ModelName, ...] = ("basic", "cloze")
         for model in models:

@@ -1,15 +1,34 @@
-"""Markdown → the HTML that goes into Anki fields. The one configured renderer lives here."""
+"""Markdown → the HTML that goes into Anki fields. The one configured renderer lives here.
+
+Text is parsed once by markdown-it (text from notes is escaped as it is rendered, math is
+passed to Anki's MathJax as `\\(…\\)` / `\\[…\\]`, fenced code is highlighted by Pygments),
+then the whole HTML goes once through the nh3 sanitizer, which keeps harmless tags, drops
+scripts, frames, styles, event handlers and `javascript:` URLs, and rewrites each
+`<img src>` to the image's media name.
+"""
 
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote
 
+import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererProtocol
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from flashgen.cards import CONTEXT_SEPARATOR, Card, Problem
+from flashgen.cards import CONTEXT_SEPARATOR, Card, Note, Problem, SourceRef
+from flashgen.highlight import highlight
+from flashgen.media import IMAGE_SUFFIXES, Media, MediaFiles, is_remote, notes_root
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,35 +40,179 @@ class Rendered:
     """`basic` or `cloze`."""
     fields: tuple[str, ...]
     """Basic: Front, Back, Extra, Context, Source, Reverse. Cloze: Text, Extra, Context, Source."""
-    media: tuple[str, ...] = ()
-    """Absolute paths of local media files the fields reference."""
+    media: tuple[Media, ...] = ()
+    """Local media files the fields reference, each under its content-hash name."""
     problems: tuple[Problem, ...] = ()
+    """Images not found, refused, too large or remote: the card is built anyway."""
+
+
+# Tags the sanitizer keeps, on top of nh3's defaults; everything else is dropped.
+_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "img": {"src", "alt", "title", "width", "height"},
+    "a": {"href", "title"},
+    "span": {"class", "style"},
+    "code": {"class"},
+    "pre": {"class"},
+    "div": {"class"},
+    "th": {*nh3.ALLOWED_ATTRIBUTES["th"], "style"},
+    "td": {*nh3.ALLOWED_ATTRIBUTES["td"], "style"},
+}
+_STRIP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template"}
+_STYLE_PROPERTIES = {"text-align", "color", "background-color"}
+_KNOWN_TAGS = frozenset({*nh3.ALLOWED_TAGS, *_STRIP_WITH_CONTENT})
+"""Tags that count as raw HTML when written in lower case; anything else in angle brackets
+(`List<String>`, `<T>`, `<FORM>`) is text and shows literally instead of vanishing."""
+
+
+def _math_inline(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # Escaped so the field stays valid HTML; the browser decodes `&lt;` before MathJax reads it.
+    return "\\(" + escapeHtml(tokens[idx].content) + "\\)"
+
+
+def _math_display(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    out = "\\[" + escapeHtml(tokens[idx].content.strip()) + "\\]"
+    return out + "\n" if tokens[idx].block else out
+
+
+def _bracket_math(state: StateInline, silent: bool) -> bool:
+    """`\\(…\\)` and `\\[…\\]`: the same tokens as dollarmath's `$…$` and `$$…$$`."""
+    src, pos = state.src, state.pos
+    if not src.startswith(("\\(", "\\["), pos):
+        return False
+    close = "\\)" if src[pos + 1] == "(" else "\\]"
+    end = src.find(close, pos + 2)
+    if end <= pos + 2:
+        return False
+    if not silent:
+        token = state.push("math_inline" if close == "\\)" else "math_inline_double", "math", 0)
+        token.markup = src[pos : pos + 2]
+        token.content = src[pos + 2 : end]
+    state.pos = end + 2
+    return True
+
+
+def _obsidian_embed(state: StateInline, silent: bool) -> bool:
+    """`![[file.png]]`, `![[file.png|300]]`, `![[file.png|alt text]]` → an image token."""
+    src, pos = state.src, state.pos
+    if not src.startswith("![[", pos):
+        return False
+    end = src.find("]]", pos + 3)
+    if end < 0:
+        return False
+    target, _, option = src[pos + 3 : end].partition("|")
+    target = target.strip()
+    if "\n" in target or Path(target).suffix.lower() not in IMAGE_SUFFIXES:
+        return False
+    if not silent:
+        token = state.push("image", "img", 0)
+        token.attrs = {"src": target, "alt": ""}
+        width, _, height = option.strip().partition("x")
+        alt = option.strip()
+        if width.isdigit() and (not height or height.isdigit()):
+            token.attrs["width"] = width
+            if height:
+                token.attrs["height"] = height
+            alt = ""
+        text = Token("text", "", 0)
+        text.content = alt
+        token.children = [text]
+        token.content = alt
+    state.pos = end + 2
+    return True
+
+
+def _is_known_tag(raw: str) -> bool:
+    if raw.startswith("<!--"):
+        return True
+    start = 2 if raw.startswith("</") else 1
+    end = start
+    while end < len(raw) and (raw[end].isalnum() or raw[end] == "-"):
+        end += 1
+    name = raw[start:end]
+    return name.islower() and name in _KNOWN_TAGS
+
+
+def _html_inline(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    raw = tokens[idx].content
+    return raw if _is_known_tag(raw) else escapeHtml(raw)
+
+
+def _html_block(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    raw = tokens[idx].content
+    return raw if _is_known_tag(raw.lstrip()) else f"<p>{escapeHtml(raw.strip())}</p>\n"
+
+
+def _fence(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    highlighted = highlight(token.content, language) if language else None
+    if highlighted is not None:
+        return highlighted + "\n"
+    cls = f' class="language-{escapeHtml(language)}"' if language else ""
+    return f"<pre><code{cls}>{escapeHtml(token.content)}</code></pre>\n"
 
 
 @lru_cache(maxsize=1)
 def renderer() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("table")
+    """The one markdown-it configuration used for card fields."""
+    md = MarkdownIt("commonmark", {"html": True, "breaks": True}).enable(["table", "strikethrough"])
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
-    md.add_render_rule(
-        "math_inline",
-        lambda self, tokens, idx, options, env: "\\(" + html.escape(tokens[idx].content) + "\\)",
-    )
-    md.add_render_rule(
-        "math_block",
-        lambda self, tokens, idx, options, env: "\\[" + html.escape(tokens[idx].content) + "\\]\n",
-    )
+    md.inline.ruler.before("escape", "bracket_math", _bracket_math)
+    md.inline.ruler.before("image", "obsidian_embed", _obsidian_embed)
+    md.add_render_rule("math_inline", _math_inline)
+    md.add_render_rule("math_inline_double", _math_display)
+    md.add_render_rule("math_block", _math_display)
+    md.add_render_rule("math_block_label", _math_display)
+    md.add_render_rule("html_inline", _html_inline)
+    md.add_render_rule("html_block", _html_block)
+    md.add_render_rule("fence", _fence)
     return md
 
 
-def markdown_html(text: str) -> str:
-    """Render a block of markdown."""
+_RULES: dict[str, object] = {
+    "attributes": _ATTRIBUTES,
+    "clean_content_tags": _STRIP_WITH_CONTENT,
+    "filter_style_properties": _STYLE_PROPERTIES,
+}
+
+
+@lru_cache(maxsize=1)
+def _cleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(**_RULES)  # type: ignore[arg-type]
+
+
+def sanitise(fragment: str, image_src: Callable[[str], str | None] | None = None) -> str:
+    """Keep harmless HTML only; `image_src` rewrites each `<img src>` (None drops it)."""
+    if image_src is None or "<img" not in fragment.lower():
+        return _cleaner().clean(fragment)
+
+    def rewrite(tag: str, attr: str, value: str) -> str | None:
+        return image_src(value) if (tag, attr) == ("img", "src") else value
+
+    cleaner = nh3.Cleaner(**_RULES, attribute_filter=rewrite)  # type: ignore[arg-type]
+    return cleaner.clean(fragment)
+
+
+def markdown_html(text: str, image_src: Callable[[str], str | None] | None = None) -> str:
+    """Render a block of markdown to sanitised HTML."""
     out: str = renderer().render(text)
-    return out.strip()
+    return sanitise(out, image_src).strip()
 
 
-def inline_html(text: str) -> str:
+def inline_html(text: str, image_src: Callable[[str], str | None] | None = None) -> str:
     """Render a short piece (a term, a question) without a wrapping paragraph."""
-    out = markdown_html(text)
+    out = markdown_html(text, image_src)
     if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
         return out[3:-4]
     return out
@@ -65,13 +228,71 @@ def items_markdown(items: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
-def render(card: Card) -> Rendered:
-    """Fields for one card."""
+class _Images:
+    """One card's image references: resolved to media names, with a Problem for each failure."""
+
+    def __init__(self, card: Card, note: Note, files: MediaFiles) -> None:
+        self.card = card
+        self.note = note
+        self.files = files
+        self.root = notes_root(note.path, note.folder)
+        self.media: dict[str, Media] = {}
+        self.problems: dict[tuple[int, str], Problem] = {}
+
+    def src(self, ref: str) -> str | None:
+        if is_remote(ref):
+            self._warn(ref, f"remote image needs a connection to show: {ref}")
+            return ref
+        found = self.files.resolve(ref, self.note.path, self.root)
+        if isinstance(found, str):
+            self._warn(ref, found)
+            return None
+        self.media[found.name] = found
+        return found.name
+
+    def _warn(self, ref: str, message: str) -> None:
+        line = _line_of(ref, self.note, self.card.source.line)
+        self.problems.setdefault(
+            (line, message), Problem(SourceRef(self.card.source.path, line), message)
+        )
+
+
+def _line_of(ref: str, note: Note, start: int) -> int:
+    """The file line where `ref` is written: the first at or after the card's line."""
+    lines = note.body.split("\n")
+    first = max(start - note.body_line, 0)
+    order: list[int] = [*range(first, len(lines)), *range(first)]
+    for written in dict.fromkeys((ref, unquote(ref))):
+        # Whole references only: `/etc/passwd` is not the one inside `../etc/passwd`.
+        pattern = re.compile(r"(?<![\w./~-])" + re.escape(written) + r"(?![\w./~-])")
+        for k in order:
+            if pattern.search(lines[k]):
+                return note.body_line + k
+    return start
+
+
+def render(card: Card, note: Note | None = None, files: MediaFiles | None = None) -> Rendered:
+    """Fields for one card; with its note, local images become media under content-hash names."""
+    images = _Images(card, note, files or MediaFiles()) if note is not None else None
+    src = images.src if images is not None else None
     context = html.escape(CONTEXT_SEPARATOR.join(card.context))
     source = html.escape(str(card.source))
-    extra = markdown_html(card.extra) if card.extra else ""
+    extra = markdown_html(card.extra, src) if card.extra else ""
     if card.kind == "cloze":
-        return Rendered(card, "cloze", (markdown_html(card.front), extra, context, source))
-    back = markdown_html(items_markdown(card.items) if card.kind == "key_points" else card.back)
-    reverse = "y" if card.reverse else ""
-    return Rendered(card, "basic", (inline_html(card.front), back, extra, context, source, reverse))
+        fields: tuple[str, ...] = (markdown_html(card.front, src), extra, context, source)
+        model = "cloze"
+    else:
+        back_md = items_markdown(card.items) if card.kind == "key_points" else card.back
+        back = markdown_html(back_md, src)
+        reverse = "y" if card.reverse else ""
+        fields = (inline_html(card.front, src), back, extra, context, source, reverse)
+        model = "basic"
+    if images is None:
+        return Rendered(card, model, fields)
+    return Rendered(
+        card,
+        model,
+        fields,
+        tuple(images.media[name] for name in sorted(images.media)),
+        tuple(images.problems[key] for key in sorted(images.problems)),
+    )
