@@ -3,7 +3,9 @@
 A card's GUID is a hash of its key (note identity, kind, normalised term): it never
 depends on the text a student edits, so an edited definition updates the same Anki note.
 The lock file adds memory: the modification time of each card's content (so Anki updates
-exactly the cards that changed) and which cards existed before.
+exactly the cards that changed), the GUIDs that renamed cards inherited (see `rename`),
+and the last fields of every card, so a removed card can still be written with the tag
+`flashgen::removed`. `plan_lock` turns this build's cards and the old lock into the new lock.
 """
 
 from __future__ import annotations
@@ -12,15 +14,21 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from flashgen import rename
+from flashgen.cards import Problem, SourceRef
+from flashgen.decks import SOURCE_TAG_PREFIX
 from flashgen.errors import LockError
+from flashgen.report import Change, DeckMove, Report
 
 LOCK_NAME = "flashgen.lock.json"
-LOCK_VERSION = 1
+LOCK_VERSION = 2
+"""2 added each card's note type, fields and tags; version 1 locks are still read."""
+REMOVED_TAG = "flashgen::removed"
 _BASE91 = (
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
 )
@@ -74,7 +82,18 @@ class LockEntry:
     """Unix time the content last changed: the note's modification time in the package."""
     state: State = "live"
     front: str = ""
-    """The card's front as last built, for rename matching and removed-card reports."""
+    """The card's front (markdown) as last built, for the change report."""
+    model: str = ""
+    """Note type: `basic` or `cloze` (empty in a version 1 lock)."""
+    fields: tuple[str, ...] = ()
+    """The rendered fields as last written: a removed card is written again with them."""
+    tags: tuple[str, ...] = ()
+    """The tags as last written (a removed card's include `flashgen::removed`)."""
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """What `hash` is computed from."""
+        return (self.model, self.deck, *self.fields, *self.tags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +132,9 @@ def load_lock(path: Path) -> Lock:
                 mod=int(v["mod"]),
                 state="removed" if v.get("state") == "removed" else "live",
                 front=str(v.get("front", "")),
+                model=str(v.get("model", "")),
+                fields=_strings(v.get("fields", []), "fields"),
+                tags=_strings(v.get("tags", []), "tags"),
             )
             for k, v in data["cards"].items()
         }
@@ -130,8 +152,14 @@ def load_lock(path: Path) -> Lock:
     return Lock(cards, notetypes)
 
 
+def _strings(value: object, name: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"{name} must be a list of strings")
+    return tuple(value)
+
+
 def dump_lock(lock: Lock) -> str:
-    """Sorted, indented, one card per block: diff-friendly."""
+    """Sorted, indented, one card per block and one field per line: diff-friendly."""
     data = {
         "version": LOCK_VERSION,
         "notetypes": {k: {"hash": h, "mod": m} for k, (h, m) in sorted(lock.notetypes.items())},
@@ -144,6 +172,9 @@ def dump_lock(lock: Lock) -> str:
                 "mod": e.mod,
                 "state": e.state,
                 "front": e.front,
+                "model": e.model,
+                "fields": list(e.fields),
+                "tags": list(e.tags),
             }
             for k, e in sorted(lock.cards.items())
         },
@@ -179,11 +210,145 @@ def next_mod(previous: LockEntry | None, new_hash: str, now: int) -> int:
     """Unchanged content keeps its time; changed content gets a time newer than before."""
     if previous is None:
         return now
-    if previous.hash == new_hash and previous.state == "live":
+    if previous.hash == new_hash:
         return previous.mod
     return max(now, previous.mod + 1)
 
 
-def updated_entry(previous: LockEntry | None, entry: LockEntry) -> LockEntry:
-    """The lock entry for a card built now, its mod decided by `next_mod`."""
-    return replace(entry, mod=next_mod(previous, entry.hash, entry.mod))
+def card_entry(
+    key: str,
+    *,
+    model: str,
+    deck: str,
+    fields: Sequence[str],
+    tags: Sequence[str],
+    source: str,
+    front: str,
+    now: int,
+) -> LockEntry:
+    """A card as built now: its key's own GUID and time, until `plan_lock` decides."""
+    entry = LockEntry(
+        guid_for(key), deck, source, "", now, "live", front, model, tuple(fields), tuple(tags)
+    )
+    return replace(entry, hash=content_hash(entry.parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a build writes and what it changes."""
+
+    cards: Mapping[str, LockEntry]
+    """The new lock's cards."""
+    written: tuple[LockEntry, ...]
+    """The cards for the packages: this build's in build order, then removed ones by key."""
+    report: Report
+    problems: tuple[Problem, ...] = ()
+    """Ambiguous renames, each at the new card's source."""
+
+
+def _source_ref(source: str) -> SourceRef:
+    path, _, line = source.rpartition(":")
+    return SourceRef(path, int(line)) if line.isdigit() else SourceRef(source, 1)
+
+
+def _fresh_guid(key: str, used: set[str]) -> str:
+    """The key's GUID, unless a renamed card inherited it; then a derived one."""
+    guid, n = guid_for(key), 1
+    while guid in used:
+        n += 1
+        guid = guid_for(f"{key}\x00{n}")
+    return guid
+
+
+def _ambiguity(a: rename.Ambiguity, cards: Mapping[str, LockEntry]) -> Problem:
+    def show(key: str) -> str:
+        return f'"{cards[key].front}" ({cards[key].source})'
+
+    if len(a.old) > 1:
+        what = f"this card is as close to {show(a.old[0])} as to {', '.join(map(show, a.old[1:]))}"
+    else:
+        what = f"{show(a.old[0])} is as close to this card as to {', '.join(map(show, a.rivals))}"
+    return Problem(
+        _source_ref(cards[a.new].source), f"ambiguous rename: {what}; made it a new card"
+    )
+
+
+def plan_lock(
+    built: Sequence[tuple[str, LockEntry]],
+    old: Mapping[str, LockEntry],
+    now: int,
+    prune: bool = False,
+) -> Plan:
+    """Decide GUIDs (same key, else inherited by a rename, else fresh), times and removals."""
+    current = dict(built)
+    vanished = {k: e for k, e in old.items() if k not in current and e.state == "live"}
+    matches = rename.match(
+        (rename.sketch(k, e.model, e.fields) for k, e in vanished.items()),
+        (rename.sketch(k, e.model, e.fields) for k, e in built if k not in old),
+    )
+    heirs = matches.pairs
+    inherited = set(heirs.values())
+    cards: dict[str, LockEntry] = {}
+    changes: list[Change] = []
+    pruned = 0
+    for key, entry in sorted(old.items()):
+        if key in current or key in inherited:
+            continue
+        if entry.state == "live":
+            changes.append(Change("removed", entry.deck, entry.front, entry.source))
+            gone = replace(entry, state="removed", tags=tuple(sorted({*entry.tags, REMOVED_TAG})))
+            gone = replace(gone, hash=content_hash(gone.parts))
+            entry = replace(gone, mod=next_mod(entry, gone.hash, now))
+        if prune:
+            pruned += 1
+        else:
+            cards[key] = entry
+    used = {e.guid for e in cards.values()}
+    used.update(old[k].guid for k in current if k in old)
+    used.update(old[k].guid for k in inherited)
+    written: list[LockEntry] = []
+    moves: dict[tuple[str, str], tuple[int, set[str]]] = {}
+    for key, entry in built:
+        previous = old.get(key) or old.get(heirs.get(key, ""))
+        if previous is None:
+            guid = _fresh_guid(key, used)
+            used.add(guid)
+            changes.append(Change("new", entry.deck, entry.front, entry.source))
+        else:
+            guid = previous.guid
+            if key in heirs:
+                changes.append(
+                    Change(
+                        "renamed",
+                        entry.deck,
+                        entry.front,
+                        entry.source,
+                        previous.front,
+                        previous.source,
+                    )
+                )
+            elif previous.state == "removed" or previous.hash != entry.hash:
+                changes.append(
+                    Change(
+                        "changed",
+                        entry.deck,
+                        entry.front,
+                        entry.source,
+                        was_source=previous.source if previous.source != entry.source else "",
+                        restored=previous.state == "removed",
+                    )
+                )
+            if previous.deck != entry.deck:
+                count, tags = moves.get((previous.deck, entry.deck), (0, set()))
+                tags.update(t for t in entry.tags if t.startswith(SOURCE_TAG_PREFIX))
+                moves[(previous.deck, entry.deck)] = (count + 1, tags)
+        cards[key] = replace(entry, guid=guid, mod=next_mod(previous, entry.hash, now))
+        written.append(cards[key])
+    written.extend(e for k, e in sorted(cards.items()) if k not in current)
+    report = Report(
+        tuple(changes),
+        tuple(DeckMove(o, n, c, tuple(sorted(t))) for (o, n), (c, t) in sorted(moves.items())),
+        pruned,
+    )
+    ambiguous = tuple(_ambiguity(a, {**old, **current}) for a in matches.ambiguous)
+    return Plan(cards, tuple(written), report, ambiguous)
