@@ -10,7 +10,7 @@ import errno
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flashgen import anki
@@ -22,16 +22,17 @@ from flashgen.identity import (
     LOCK_NAME,
     Lock,
     LockEntry,
-    content_hash,
+    Plan,
+    card_entry,
     dump_lock,
-    guid_for,
     load_lock,
-    next_mod,
+    plan_lock,
     write_atomic,
 )
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.notes import display_path, read_note
 from flashgen.render import Rendered, render
+from flashgen.report import Report
 
 NOTE_SUFFIXES = (".md", ".markdown")
 
@@ -44,6 +45,8 @@ class BuildResult:
     problems: tuple[Problem, ...]
     written: tuple[Path, ...] = ()
     """Package files written, in deck order."""
+    report: Report = field(default_factory=Report)
+    """What the build changes (or, for `diff_decks`, would change)."""
 
 
 def find_notes(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Problem]]:
@@ -119,17 +122,65 @@ def _collected(exs: Sequence[Extraction]) -> BuildResult:
     )
 
 
-def _package_note(r: Rendered, lock: Lock, now: int) -> tuple[anki.PackageNote, LockEntry]:
+def _entry(r: Rendered, now: int) -> LockEntry:
     card = r.card
-    guid = guid_for(card.key)
-    previous = lock.cards.get(card.key)
-    if previous is not None:
-        guid = previous.guid
-    h = content_hash((r.model, card.deck, *r.fields, *card.tags))
-    mod = next_mod(previous, h, now)
-    note = anki.PackageNote(guid, r.model, card.deck, r.fields, card.tags, mod)  # type: ignore[arg-type]
-    entry = LockEntry(guid, card.deck, str(card.source), h, mod, "live", card.front)
-    return note, entry
+    return card_entry(
+        card.key,
+        model=r.model,
+        deck=card.deck,
+        fields=r.fields,
+        tags=card.tags,
+        source=str(card.source),
+        front=card.front,
+        now=now,
+    )
+
+
+def _package_note(e: LockEntry) -> anki.PackageNote:
+    model: anki.ModelName = "cloze" if e.model == "cloze" else "basic"
+    return anki.PackageNote(e.guid, model, e.deck, e.fields, e.tags, e.mod)
+
+
+def plan_build(
+    extractions: Sequence[Extraction],
+    lock: Lock,
+    now: int,
+    media_files: MediaFiles,
+    prune: bool = False,
+) -> tuple[Plan, dict[str, dict[str, Path]], list[Problem]]:
+    """Render every card and settle its identity against the lock: a build without writing.
+
+    Returns the plan, the media of each package (by file key) and all problems.
+    """
+    result = _collected(extractions)
+    notes = {ex.note.display: ex.note for ex in extractions if ex.note is not None}
+    built: list[tuple[str, LockEntry]] = []
+    media: dict[str, dict[str, Path]] = {}
+    problems = list(result.problems)
+    for card in result.cards:
+        rendered = render(card, notes.get(card.source.path), media_files)
+        problems.extend(rendered.problems)
+        built.append((card.key, _entry(rendered, now)))
+        file_key = slug(top_level(card.deck))
+        for m in rendered.media:
+            media.setdefault(file_key, {})[m.name] = m.path
+    plan = plan_lock(built, lock.cards, now, prune)
+    problems.extend(plan.problems)
+    return plan, media, problems
+
+
+def diff_decks(
+    paths: Sequence[Path],
+    out_dir: Path,
+    options: Options | None = None,
+    max_media_bytes: int = MAX_MEDIA_BYTES,
+) -> BuildResult:
+    """What `build_decks` would change, against the lock in `out_dir`; writes nothing."""
+    extractions = extract_all(paths, options)
+    lock = load_lock(out_dir / LOCK_NAME)
+    now = int(time.time())
+    plan, _, problems = plan_build(extractions, lock, now, MediaFiles(max_media_bytes))
+    return BuildResult(_collected(extractions).cards, tuple(problems), report=plan.report)
 
 
 @contextlib.contextmanager
@@ -173,11 +224,17 @@ def build_decks(
     options: Options | None = None,
     now: int | None = None,
     max_media_bytes: int = MAX_MEDIA_BYTES,
+    *,
+    prune: bool = False,
+    reset_lock: bool = False,
 ) -> BuildResult:
-    """Build every deck: one .apkg per top-level deck, plus the lock file."""
+    """Build every deck: one .apkg per top-level deck, plus the lock file.
+
+    `prune` forgets removed cards; `reset_lock` starts a new lock, keeping the old file
+    beside it as `.bak`.
+    """
     extractions = extract_all(paths, options)
     result = _collected(extractions)
-    notes = {ex.note.display: ex.note for ex in extractions if ex.note is not None}
     media_files = MediaFiles(max_media_bytes)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -192,20 +249,15 @@ def build_decks(
     with build_guard(out_dir):
         remove_leftovers(out_dir)
         lock_path = out_dir / LOCK_NAME
-        lock = load_lock(lock_path)
+        backup = _reset_lock(lock_path) if reset_lock else None
+        lock = Lock() if reset_lock else load_lock(lock_path)
+        plan, media, problems = plan_build(extractions, lock, build_time, media_files, prune)
         by_file: dict[str, list[anki.PackageNote]] = {}
-        entries: dict[str, LockEntry] = dict(lock.cards)
-        media: dict[str, dict[str, Path]] = {}
-        problems = list(result.problems)
-        for card in result.cards:
-            rendered = render(card, notes.get(card.source.path), media_files)
-            problems.extend(rendered.problems)
-            note, entry = _package_note(rendered, lock, build_time)
-            entries[card.key] = entry
-            file_key = slug(top_level(card.deck))
-            by_file.setdefault(file_key, []).append(note)
-            for m in rendered.media:
-                media.setdefault(file_key, {})[m.name] = m.path
+        for entry in plan.written:
+            # A card removed before the lock kept fields (format 1) cannot be written again.
+            if entry.fields:
+                by_file.setdefault(slug(top_level(entry.deck)), []).append(_package_note(entry))
+        stale = {slug(top_level(e.deck)) for e in lock.cards.values()} - set(by_file)
         notetypes = dict(lock.notetypes)
         models: tuple[anki.ModelName, ...] = ("basic", "cloze")
         for model in models:
@@ -223,9 +275,28 @@ def build_decks(
                 target = out_dir / f"{file_key}.apkg"
                 anki.write_package(target, by_file[file_key], media.get(file_key, {}), mods)
                 written.append(target)
-            write_atomic(lock_path, dump_lock(Lock(entries, notetypes)).encode("utf-8"))
+            write_atomic(lock_path, dump_lock(Lock(plan.cards, notetypes)).encode("utf-8"))
+            for file_key in sorted(stale):
+                # Its cards all went to other decks or were pruned: an old copy could only
+                # bring them back on a later import.
+                (out_dir / f"{file_key}.apkg").unlink(missing_ok=True)
         except OSError as exc:
             raise FlashgenError(
                 f"cannot write to {out_dir}: {exc.strerror}; the previous decks are untouched"
             ) from exc
-    return BuildResult(result.cards, tuple(problems), tuple(written))
+    report = plan.report
+    if backup is not None:
+        report = replace(report, lock_backup=display_path(backup))
+    return BuildResult(result.cards, tuple(problems), tuple(written), report)
+
+
+def _reset_lock(lock_path: Path) -> Path | None:
+    """Copy the current lock file, if any, to `<name>.bak` before a new one is started."""
+    if not lock_path.exists():
+        return None
+    backup = lock_path.with_name(lock_path.name + ".bak")
+    try:
+        write_atomic(backup, lock_path.read_bytes())
+    except OSError as exc:
+        raise FlashgenError(f"cannot keep the old lock file as {backup}: {exc.strerror}") from exc
+    return backup
