@@ -92,7 +92,7 @@ def test_loose_note_fields_and_edit_updates_in_place(
     ]
     assert tcp["Front"] == "TCP"
     assert tcp["Back"].startswith("<p>A connection-oriented transport protocol")
-    assert tcp["Context"] == "Networking notes"
+    assert tcp["Context"] == "Networking notes › Week 3: Transport Layer"
     assert tcp["Source"] == f"{by_front['TCP']['source']['path']}:6"  # type: ignore[index]
     assert "flashgen::source::networking::week-03" in tcp.tags
     assert anki_col.deck_names().count("networking::Networking notes") == 1

@@ -11,19 +11,44 @@ from dataclasses import dataclass
 
 from flashgen.cards import KINDS, Card, Draft, Extraction, Kind, Note, Problem, SourceRef
 from flashgen.decks import deck_name, safe_tag, source_tag
-from flashgen.extract import definitions, deflist, key_points, quoted
-from flashgen.extract.base import Rule
+from flashgen.extract import (
+    cloze,
+    dash,
+    definitions,
+    deflist,
+    explicit,
+    key_points,
+    links,
+    quoted,
+    sentence,
+)
+from flashgen.extract.base import Rule, starts_fresh
 from flashgen.extract.outline import Unit, outline
-from flashgen.extract.terms import normalise_term
+from flashgen.extract.terms import is_heading_like, is_title, normalise_term
 
 RULES: tuple[tuple[str, Rule], ...] = (
+    ("qa", explicit.qa),
+    ("double_colon", explicit.double_colon),
+    ("cloze", cloze.match),
     ("deflist", deflist.match),
     ("quoted_definition", quoted.match),
+    ("heading_sentence", sentence.heading_sentence),
     ("heading_list", key_points.heading_list),
+    ("definition_lead_in", sentence.lead_in),
     ("lead_in", key_points.lead_in),
+    ("link", links.match),
+    ("dash", dash.match),
     ("definition", definitions.match),
 )
 """Rules in the order they are tried; earlier rules win."""
+
+EXPLICIT_RULES = frozenset(("qa", "double_colon", "cloze"))
+"""Rules for syntax a student writes on purpose: their cards win over implicit ones."""
+
+_TITLE_LEVEL = 7
+"""Context level of a title line in loose notes (`Lecture 5: Tools`): below real headings."""
+_LOOSE_LEVEL = 8
+"""Context level of a heading-like line in loose notes (`Roles`)."""
 
 
 _KIND_NAMES: dict[str, Kind] = {k: k for k in KINDS}
@@ -37,29 +62,67 @@ class Options:
     reverse: bool = False
 
 
-def find_drafts(units: Sequence[Unit]) -> list[tuple[Draft, tuple[str, ...]]]:
-    """Run the rules over the outline; each draft comes with its heading path."""
-    found: list[tuple[Draft, tuple[str, ...]]] = []
+def find_drafts(
+    units: Sequence[Unit],
+) -> tuple[list[tuple[Draft, tuple[str, ...]]], list[tuple[int, str]]]:
+    """Run the rules over the outline: drafts with their heading path, and problems by line.
+
+    An implicit definition whose term also has an explicit (`::`) definition is dropped.
+    """
+    found: list[tuple[Draft, tuple[str, ...], bool]] = []
+    problems: list[tuple[int, str]] = []
     headings: list[tuple[int, str]] = []
     i = 0
     while i < len(units):
         unit = units[i]
-        context = tuple(text for _, text in headings)
+        context = _ctx(headings)
         if unit.kind == "heading" and unit.depth == 0:
-            while headings and headings[-1][0] >= unit.level:
-                headings.pop()
-            headings.append((unit.level, unit.text))
-        for _name, rule in RULES:
+            _push(headings, unit.level, unit.text)
+        for name, rule in RULES:
             m = rule(units, i)
             if m is not None:
+                here = _ctx(headings)
                 found.extend(
-                    (d, context if d.line == unit.line else _ctx(headings)) for d in m.drafts
+                    (d, context if d.line == unit.line else here, name in EXPLICIT_RULES)
+                    for d in m.drafts
                 )
+                problems.extend(m.problems)
                 i = max(m.next, i + 1)
                 break
         else:
+            _loose_heading(units, i, headings)
             i += 1
-    return found
+    explicit_terms = {
+        normalise_term(d.term or d.front)
+        for d, _, explicit_card in found
+        if explicit_card and d.kind == "definition"
+    }
+    drafts = [
+        (d, ctx)
+        for d, ctx, explicit_card in found
+        if explicit_card
+        or d.kind != "definition"
+        or normalise_term(d.term or d.front) not in explicit_terms
+    ]
+    return drafts, problems
+
+
+def _push(headings: list[tuple[int, str]], level: int, text: str) -> None:
+    while headings and headings[-1][0] >= level:
+        headings.pop()
+    headings.append((level, text))
+
+
+def _loose_heading(units: Sequence[Unit], i: int, headings: list[tuple[int, str]]) -> None:
+    """A title or heading-like line that made no card names the section below it."""
+    unit = units[i]
+    if unit.kind != "text" or not unit.first or unit.depth or not starts_fresh(units, i):
+        return
+    text = unit.text.strip()
+    if is_title(text):
+        _push(headings, _TITLE_LEVEL, text)
+    elif is_heading_like(text.rstrip(":")) and (unit.last or not text.endswith(":")):
+        _push(headings, _LOOSE_LEVEL, text.rstrip(":").strip())
 
 
 def _ctx(headings: list[tuple[int, str]]) -> tuple[str, ...]:
@@ -148,7 +211,9 @@ def extract(note: Note, options: Options | None = None) -> Extraction:
     all_tags = tuple(sorted({*tags, source_tag(note.key)}))
     cards: list[Card] = []
     seen: dict[tuple[str, str], int] = {}
-    for draft, context in find_drafts(units):
+    drafts, rule_problems = find_drafts(units)
+    problems.extend(Problem(SourceRef(note.display, line), msg) for line, msg in rule_problems)
+    for draft, context in drafts:
         if draft.kind not in opts.kinds:
             continue
         term = normalise_term(draft.term or draft.front)

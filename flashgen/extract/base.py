@@ -1,4 +1,4 @@
-"""The contract between the extraction engine and its rules."""
+"""The contract between the extraction engine and its rules, and helpers rules share."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flashgen.cards import Draft
 from flashgen.extract.outline import Unit
+from flashgen.extract.terms import continues
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,10 +17,44 @@ class Match:
     drafts: tuple[Draft, ...]
     next: int
     """Index of the first unit the rule did not consume."""
+    problems: tuple[tuple[int, str], ...] = ()
+    """(file line, message) for explicit syntax that is broken, such as `Q:` without `A:`."""
 
 
 Rule = Callable[[Sequence[Unit], int], "Match | None"]
 """A rule looks at ``units[i]`` (and what follows) and returns a Match or None."""
+
+
+def flat(text: str) -> str:
+    """Soft-wrapped markdown lines as one line: `a\\nb` → `a b`."""
+    return " ".join(part.strip() for part in text.split("\n") if part.strip())
+
+
+def starts_fresh(units: Sequence[Unit], i: int) -> bool:
+    """Whether units[i] starts something, rather than continuing a hard-wrapped sentence."""
+    unit = units[i]
+    if unit.kind != "text" or unit.first:
+        return True
+    return not continues(units[i - 1].text, unit.text)
+
+
+def logical_line(units: Sequence[Unit], i: int) -> tuple[str, int]:
+    """The text of units[i] with its hard-wrapped continuation lines, and the index after."""
+    unit = units[i]
+    if unit.kind != "text":
+        return flat(unit.text), i + 1
+    parts = [unit.text]
+    j = i + 1
+    while (
+        j < len(units)
+        and units[j].kind == "text"
+        and not units[j].first
+        and units[j].group == unit.group
+        and continues(units[j - 1].text, units[j].text)
+    ):
+        parts.append(units[j].text)
+        j += 1
+    return " ".join(p.strip() for p in parts), j
 
 
 def paragraph_end(units: Sequence[Unit], i: int) -> int:
@@ -30,14 +65,17 @@ def paragraph_end(units: Sequence[Unit], i: int) -> int:
     return min(j + 1, len(units))
 
 
-def items_of(units: Sequence[Unit], i: int) -> tuple[list[Unit], int]:
-    """The items of the list starting at units[i], and the index after them."""
+def items_end(units: Sequence[Unit], i: int, depth: int | None) -> int:
+    """Index after the list items from units[i] on: the whole list (depth None), or only
+    the items nested deeper than `depth` (the sub-list of an item or of a heading in one)."""
     j = i
-    found: list[Unit] = []
-    while j < len(units) and units[j].kind == "item" and units[j].group == units[i].group:
-        found.append(units[j])
+    while (
+        j < len(units)
+        and units[j].kind == "item"
+        and (units[j].group == units[i].group if depth is None else units[j].depth > depth)
+    ):
         j += 1
-    return found, j
+    return j
 
 
 def indented(items: Sequence[Unit]) -> tuple[str, ...]:
@@ -45,4 +83,4 @@ def indented(items: Sequence[Unit]) -> tuple[str, ...]:
     if not items:
         return ()
     top = min(u.depth for u in items)
-    return tuple("  " * (u.depth - top) + u.text.replace("\n", " ") for u in items)
+    return tuple("  " * (u.depth - top) + flat(u.text) for u in items)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match
+from flashgen.extract.base import Match, flat
 from flashgen.extract.outline import Unit
 from flashgen.extract.terms import strip_emphasis
 
@@ -17,7 +17,7 @@ def match(units: Sequence[Unit], i: int) -> Match | None:
     j = i + 1
     parts: list[str] = []
     while j < len(units) and units[j].kind == "desc":
-        parts.append(units[j].text)
+        parts.append(flat(units[j].text))
         j += 1
     definition = "\n\n".join(p for p in parts if p)
     if not definition or not term.text:

@@ -9,11 +9,11 @@ import re
 from collections.abc import Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match
+from flashgen.extract.base import Match, flat, paragraph_end, starts_fresh
 from flashgen.extract.outline import Unit
-from flashgen.extract.terms import is_heading_like, looks_like_term, strip_emphasis
+from flashgen.extract.terms import is_heading_like, is_label, looks_like_term, strip_emphasis
 
-_QUOTED = re.compile(r'^\s*[“"«„](?P<q>.+?)[”"»“]\s*[.,;]?\s*$', re.DOTALL)
+_QUOTED = re.compile(r'^\s*[“"«„](?P<q>[^“”"«»„]+)[”"»“]\s*[.,;]?\s*$')
 
 
 def unquote(text: str) -> str | None:
@@ -22,33 +22,54 @@ def unquote(text: str) -> str | None:
     return m.group("q").strip() if m else None
 
 
+def quote_text(unit: Unit) -> str:
+    """A blockquote's paragraphs, each on one line, with enclosing quote marks removed."""
+    text = "\n\n".join(flat(p) for p in unit.text.split("\n\n") if p.strip())
+    return unquote(text) or text
+
+
+def is_definition_quote(unit: Unit) -> bool:
+    """A blockquote that can be a definition: not a callout (`> [!tip]`), not `> Example: …`."""
+    first = unit.text.lstrip()
+    if not first or first.startswith("[!"):
+        return False
+    head, sep, _ = first.partition(":")
+    return not (sep and is_label(head))
+
+
 def match(units: Sequence[Unit], i: int) -> Match | None:
     head = units[i]
-    if head.kind == "heading":
-        if not looks_like_term(head.text):
-            return None
-    elif not (head.kind == "text" and head.first and not head.last and is_heading_like(head.text)):
-        return None
     if i + 1 >= len(units):
         return None
     nxt = units[i + 1]
-    if nxt.kind == "quote" and nxt.depth == head.depth:
-        definition = unquote(nxt.text) or nxt.text.strip()
-    elif (nxt.kind == "text" and nxt.group == head.group and nxt.last) or (
-        head.kind == "heading" and nxt.kind == "text" and nxt.first and nxt.last
-    ):
-        quoted = unquote(nxt.text)
-        if quoted is None:
+    j = i + 2
+    if head.kind == "heading":
+        if not looks_like_term(head.text):
             return None
-        definition = quoted
+        if nxt.kind == "quote" and nxt.depth == head.depth and is_definition_quote(nxt):
+            definition = quote_text(nxt)
+        elif nxt.kind == "text" and nxt.first:
+            j = paragraph_end(units, i + 1)
+            definition = unquote(flat("\n".join(u.text for u in units[i + 1 : j]))) or ""
+        else:
+            return None
+    elif head.kind == "text" and head.first and starts_fresh(units, i):
+        if not is_heading_like(head.text):
+            return None
+        if head.last and nxt.kind == "quote" and nxt.line == head.end and is_definition_quote(nxt):
+            definition = quote_text(nxt)
+        elif not head.last:
+            j = paragraph_end(units, i)
+            definition = unquote(flat("\n".join(u.text for u in units[i + 1 : j]))) or ""
+        else:
+            return None
     else:
         return None
     if not definition:
         return None
-    j = i + 2
     examples: list[str] = []
     while head.kind == "heading" and j < len(units) and units[j].kind == "quote":
-        examples.append(units[j].text.strip())
+        examples.append(quote_text(units[j]))
         j += 1
     draft = Draft(
         "definition",

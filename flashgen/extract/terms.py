@@ -1,14 +1,19 @@
-"""What reads as a term, and how a `Term: definition` line splits. Shared by the rules."""
+"""What reads as a term, and how the separators split a line. Shared by the rules.
+
+Everything here works on one line of markdown source, with plain string checks:
+extraction never runs an inline markdown parse.
+"""
 
 from __future__ import annotations
 
 import re
 
 _LINK = re.compile(r"^\[[^\]]+\]\([^)\s]+\)$")
+_CODE_TERM = re.compile(r"^`[^`]+`$")
 _TITLE = re.compile(
     r"^(lecture|lec|part|chapter|ch|week|unit|module|section|session|lab|homework|hw|assignment|"
     r"exercise|problem|question|q|example|ex|fig|figure|table|step|slide|page|day|topic|reading|"
-    r"quiz|exam|midterm|final|case study)\.?\s*[\dIVXivx]+\b",
+    r"quiz|exam|midterm|final|case study|appendix|tutorial|class)\.?\s*([\dIVXivx]+|[a-z])\b",
     re.IGNORECASE,
 )
 _LABELS = {
@@ -35,6 +40,8 @@ _LABELS = {
     "tip",
     "warning",
     "important",
+    "q",
+    "a",
     "answer",
     "question",
     "summary",
@@ -60,17 +67,141 @@ _LABELS = {
     "tl;dr",
     "aside",
     "remember",
-    "recall",
     "also",
+    "solution",
+    "proof",
 }
-_TIME = re.compile(r"\d{1,2}\s*$")
+_FUNCTION_WORDS = {
+    "a",
+    "an",
+    "the",
+    "of",
+    "to",
+    "and",
+    "or",
+    "in",
+    "on",
+    "for",
+    "with",
+    "by",
+    "at",
+    "from",
+    "as",
+    "that",
+    "which",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "its",
+    "their",
+    "this",
+    "these",
+    "than",
+    "but",
+    "into",
+    "about",
+    "between",
+    "like",
+    "such",
+}
+_SENTENCE_WORDS = {
+    # Determiners and pronouns that start a sentence rather than a term.
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "these",
+    "those",
+    "most",
+    "some",
+    "many",
+    "all",
+    "each",
+    "every",
+    "our",
+    "my",
+    "his",
+    "her",
+    "their",
+    "we",
+    "i",
+    "you",
+    "they",
+    "he",
+    "she",
+    "it",
+    "there",
+    "here",
+    "then",
+    "so",
+    "if",
+    "when",
+    "but",
+    "and",
+}
+_VERBS = {
+    # Auxiliary and common verbs: a left side containing one reads as a clause, not a term.
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "am",
+    "has",
+    "have",
+    "had",
+    "do",
+    "does",
+    "did",
+    "will",
+    "would",
+    "can",
+    "could",
+    "should",
+    "may",
+    "might",
+    "must",
+    "shall",
+    "went",
+    "got",
+    "gets",
+    "get",
+    "ran",
+    "made",
+    "makes",
+    "said",
+    "says",
+    "took",
+    "takes",
+    "gave",
+    "gives",
+    "came",
+    "comes",
+    "need",
+    "needs",
+    "let",
+    "lets",
+}
 _EMPHASIS = re.compile(r"^(\*\*|__)(.+?)\1$|^(\*|_)([^*_]+?)\3$")
 _BOLD_COLON_INSIDE = re.compile(r"^(\*\*|__)(?P<t>[^*_]+?):\1\s+(?P<d>.*)$")
 _BOLD_THEN_COLON = re.compile(r"^(\*\*|__)(?P<t>[^*_]+?)\1\s*:\s*(?P<d>.*)$")
 _ITALIC_THEN_COLON = re.compile(r"^(\*|_)(?P<t>[^*_]+?)\1\s*:\s*(?P<d>.*)$")
 _PLAIN = re.compile(r"^(?P<t>[^:]+?)\s*:(?:\s+(?P<d>.*)|$)")
+_DASH = re.compile(r"^(?P<t>.+?)(?:\s+(?:-{1,2}|–|—)\s+|\s*—\s*)(?P<d>.*)$")
+_LINK_TERM = re.compile(
+    r"^(?P<b>\*\*|__)?(?P<link>\[[^\]]+\]\([^)\s]+\))(?P=b)?\s*(?:-{1,2}|–|—|:)\s+(?P<d>.*)$"
+)
 _URL = re.compile(r"^(<)?(https?://|www\.)\S+>?$", re.IGNORECASE)
+_URL_START = re.compile(r"^<?(https?://|www\.)", re.IGNORECASE)
+_TIME_START = re.compile(r"^\d{1,2}(:\d{2}|\s*[ap]\.?m\b)", re.IGNORECASE)
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")
 _TERMINAL = (".", "!", "?", ":", ";", ")", '"', "”", "]")
+_SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*$")
 
 
 def strip_emphasis(text: str) -> str:
@@ -93,6 +224,10 @@ def is_url(text: str) -> bool:
     return _URL.match(text.strip()) is not None
 
 
+def starts_with_url(text: str) -> bool:
+    return _URL_START.match(text.strip()) is not None
+
+
 def is_label(text: str) -> bool:
     """`Example`, `Note`, `Fig. 1`, `Question 6 (5 points)`, `Lecture 5`: never a term."""
     t = strip_emphasis(text).strip().rstrip(":").strip().rstrip(".").casefold()
@@ -100,31 +235,61 @@ def is_label(text: str) -> bool:
     return t in _LABELS or _TITLE.match(t) is not None
 
 
+def is_title(text: str) -> bool:
+    """`Lecture 5: Tools and Infrastructure`, `Part 2: Reading`: names a section, not a term."""
+    head, sep, _ = text.partition(":")
+    return bool(sep) and _TITLE.match(strip_emphasis(head).strip()) is not None
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text.casefold())
+
+
 def looks_like_term(term: str, max_words: int = 7) -> bool:
     """Short, not a sentence, no markup that would make it a fragment."""
     t = term.strip()
     if not t or len(t) > 80:
         return False
-    if _LINK.match(t):
+    if _LINK.match(t) or _CODE_TERM.match(t):
         return True
     plain = strip_emphasis(t)
-    if any(ch in plain for ch in ("`", "$", "<", ">", "|", "[", "]", "*", "=", "{", "}")):
+    if any(ch in plain for ch in ("`", "$", "<", ">", "|", "[", "]", "*", "=", "{", "}", "\n")):
         return False
     if "http" in plain.casefold() or "www." in plain.casefold():
         return False
-    if re.search(r"[.!?;]\s", plain) or plain.endswith((".", ",", ";", "!", "?")):
+    if re.search(r"[.!?;]\s", plain) or plain.endswith((".", ",", ";", "!", "?", "-")):
         return False
-    if (
-        _TIME.search(plain)
-        and re.search(r"\d\s*$", plain)
-        and re.fullmatch(r"[\d\s:apmAPM.-]+", plain)
-    ):
+    if _CLOCK.search(plain):
         return False
-    if len(plain.split()) > max_words:
+    words = _words(plain)
+    if not words or len(plain.split()) > max_words:
         return False
     if not re.search(r"[^\W\d_]", plain):
         return False
+    if len(words) > 1 and words[-1] in _FUNCTION_WORDS:
+        return False  # `Issues with`, `Examples of`: a lead-in cut short, not a term
     return not is_label(plain)
+
+
+def reads_as_term(term: str, max_words: int = 5) -> bool:
+    """Stricter than looks_like_term, for separators (dashes) that also occur mid-sentence."""
+    if not looks_like_term(term, max_words):
+        return False
+    words = _words(strip_emphasis(term))
+    if words and words[0] in _SENTENCE_WORDS and len(words) > 1:
+        return False
+    return not any(w in _VERBS or w in ("i", "we", "you", "they") for w in words)
+
+
+def _usable_definition(definition: str) -> bool:
+    d = definition.strip()
+    if not d:
+        return False
+    if starts_with_url(d) or _TIME_START.match(d):
+        return False
+    if re.match(r"^//", d):
+        return False  # `https://…` split at its colon
+    return re.search(r"[^\W\d_]", d) is not None
 
 
 def split_definition(text: str) -> tuple[str, str] | None:
@@ -141,15 +306,35 @@ def split_definition(text: str) -> tuple[str, str] | None:
     else:
         term = m.group("t").strip()
     definition = (m.group("d") or "").strip()
-    if not definition or not looks_like_term(term):
+    if not looks_like_term(term) or not _usable_definition(definition):
         return None
-    if definition.endswith(":") or is_url(definition):
+    if definition.endswith(":"):
+        return None  # a lead-in such as `Two main classes: analytic and operational:`
+    return strip_emphasis(term), definition
+
+
+def split_dash(text: str) -> tuple[str, str] | None:
+    """`Term - definition` (hyphen, en or em dash) where the left side reads as a term."""
+    m = _DASH.match(text.strip())
+    if m is None:
         return None
-    if re.match(r"^//", definition) or (
-        re.match(r"^\d", definition) and re.match(r"^\d+\b", term[-2:])
-    ):
+    term, definition = m.group("t").strip(), m.group("d").strip()
+    if not reads_as_term(term) or not _usable_definition(definition):
         return None
-    return term, definition
+    return strip_emphasis(term), definition
+
+
+def split_link(text: str) -> tuple[str, str] | None:
+    """`[Tool](url) - description` or `**[Tool](url)**: description` → (link, description)."""
+    m = _LINK_TERM.match(text.strip())
+    if m is None or not _usable_definition(m.group("d")):
+        return None
+    return m.group("link"), m.group("d").strip()
+
+
+def split_any(text: str) -> tuple[str, str] | None:
+    """The first of the implicit `term → definition` spellings that fits one line."""
+    return split_link(text) or split_definition(text) or split_dash(text)
 
 
 def is_heading_like(text: str) -> bool:
@@ -160,7 +345,16 @@ def is_heading_like(text: str) -> bool:
     return looks_like_term(t, max_words=6)
 
 
-def ends_sentence(text: str) -> bool:
-    """Whether a line ends where a sentence could end (so the next line starts fresh)."""
-    t = text.rstrip()
-    return t.endswith(_TERMINAL) or len(t) < 60
+def continues(prev: str, line: str) -> bool:
+    """Whether `line` is the hard-wrapped rest of the sentence on `prev` in one paragraph.
+
+    Loose notes put one fact per line, so only a lowercase start after an unfinished
+    line of some length, or a line cut after a word like `the` or `of`, counts.
+    """
+    a, b = prev.rstrip(), line.lstrip()
+    if len(a) < 30 or not b or _SENTENCE_END.search(a):
+        return False
+    if re.match(r"^(\*\*)?[QA]:", b):
+        return False
+    last = a.rsplit(None, 1)[-1].casefold()
+    return b[0].islower() or last in _FUNCTION_WORDS

@@ -1,0 +1,26 @@
+"""Link lists: `[Tool](https://…) - description` and `**[Tool](url)** - description`.
+
+The front keeps the markdown link, so the card links to the tool; bold around it goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flashgen.cards import Draft
+from flashgen.extract.base import Match, logical_line, starts_fresh
+from flashgen.extract.outline import Unit
+from flashgen.extract.terms import split_link
+
+
+def match(units: Sequence[Unit], i: int) -> Match | None:
+    unit = units[i]
+    if unit.kind not in ("text", "item") or not unit.text.lstrip("*_").startswith("["):
+        return None
+    if not starts_fresh(units, i):
+        return None
+    text, j = logical_line(units, i)
+    found = split_link(text)
+    if found is None:
+        return None
+    return Match((Draft("definition", found[0], found[1], line=unit.line),), j)

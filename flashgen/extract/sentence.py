@@ -1,0 +1,104 @@
+"""Definitions written as sentences.
+
+- `## Overfitting` whose first paragraph is one sentence naming it (`Overfitting is when …`):
+  the front is the heading, the back the whole sentence.
+- `X definition: …` and `X is defined as …` lines: the front is X, the back the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from flashgen.cards import Draft
+from flashgen.extract.base import Match, flat, logical_line, paragraph_end, starts_fresh
+from flashgen.extract.outline import Unit
+from flashgen.extract.terms import looks_like_term, strip_emphasis
+
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_INNER_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z]")
+_FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My|me)\b")
+_DEFINITION_COLON = re.compile(
+    r"^(?:(?P<t>.+?)\s+definition|[Dd]efinition\s+of\s+(?P<t2>.+?))\s*:\s+(?P<d>.+)$",
+    re.IGNORECASE,
+)
+_DEFINED_AS = re.compile(r"^(?P<t>.+?)\s+(?:is|are)\s+defined\s+as\s+(?P<d>.+)$")
+_QUALIFIERS = {
+    # `Formal definition: …` qualifies the definition, it does not name the term.
+    "formal",
+    "informal",
+    "simple",
+    "short",
+    "basic",
+    "general",
+    "precise",
+    "official",
+    "textbook",
+    "working",
+    "dictionary",
+    "alternative",
+    "another",
+    "other",
+    "our",
+    "my",
+    "the",
+    "a",
+    "his",
+    "her",
+    "their",
+}
+
+
+def _names(sentence: str, heading: str) -> bool:
+    """Whether the sentence starts with the heading's term (an article before it is fine)."""
+    s = _ARTICLE.sub("", sentence).casefold()
+    term = strip_emphasis(heading).casefold()
+    candidates = {term, re.sub(r"\s*\([^)]*\)$", "", term)}
+    return any(t and s.startswith(t) and re.match(r"\s+[^\W\d_]", s[len(t) :]) for t in candidates)
+
+
+def heading_sentence(units: Sequence[Unit], i: int) -> Match | None:
+    """A heading whose first paragraph is a single sentence that names the heading."""
+    head = units[i]
+    if head.kind != "heading" or i + 1 >= len(units) or not looks_like_term(head.text):
+        return None
+    if units[i + 1].kind != "text" or not units[i + 1].first:
+        return None
+    j = paragraph_end(units, i + 1)
+    sentence = flat("\n".join(u.text for u in units[i + 1 : j]))
+    if (
+        not sentence.endswith(".")
+        or _INNER_SENTENCE_END.search(sentence[:-1])
+        or _FIRST_PERSON.search(sentence)
+        or len(sentence.split()) < 5
+        or not _names(sentence, head.text)
+    ):
+        return None
+    return Match((Draft("definition", strip_emphasis(head.text), sentence, line=head.line),), j)
+
+
+def lead_in(units: Sequence[Unit], i: int) -> Match | None:
+    """`X definition: …`, `Definition of X: …` and `X is defined as …`."""
+    unit = units[i]
+    if unit.kind not in ("text", "item") or not starts_fresh(units, i):
+        return None
+    text, j = logical_line(units, i)
+    m = _DEFINITION_COLON.match(text)
+    if m is not None:
+        term = strip_emphasis(m.group("t") or m.group("t2") or "")
+        if term.casefold() in _QUALIFIERS:
+            return None
+    else:
+        m = _DEFINED_AS.match(text)
+        if m is None:
+            return None
+        term = _ARTICLE.sub("", strip_emphasis(m.group("t")))
+    definition = m.group("d").strip()
+    if not looks_like_term(term, max_words=6) or not definition:
+        return None
+    return Match((Draft("definition", term, definition, line=unit.line),), j)
+
+
+def is_definition_lead_in(text: str) -> bool:
+    """Whether a line is an `X definition: …` or `X is defined as …` line."""
+    return _DEFINITION_COLON.match(text) is not None or _DEFINED_AS.match(text) is not None
