@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from flashgen import __version__
+from flashgen.cards import KINDS
 
 EPILOG = """\b
 Exit codes:
   0  success
-  1  a build error (unwritable output, damaged lock), or warnings with --strict
+  1  a build error (unwritable output, damaged lock), errors found by check,
+     or warnings with --strict
   2  bad command line or configuration
+
+\b
+Configuration: flashgen.toml or [tool.flashgen] in pyproject.toml, found
+from the notes folder upwards; see docs/commands.md.
 """
+F = TypeVar("F", bound=Callable[..., Any])
+
+if TYPE_CHECKING:
+    from flashgen.build import BuildResult
 
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,8 +35,26 @@ def main() -> None:
     """Turn markdown class notes into Anki decks."""
 
 
-def _paths(paths: tuple[Path, ...]) -> list[Path]:
-    return list(paths) or [Path("notes")]
+def _config_option(f: F) -> F:
+    return click.option(
+        "--config",
+        "settings",
+        multiple=True,
+        metavar="FILE | 'KEY = VALUE'",
+        help="Read this configuration file instead of looking for one, or set one key "
+        "(repeatable; beats the file and frontmatter).",
+    )(f)
+
+
+def _paths_argument(f: F) -> F:
+    return click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(f)
+
+
+def _quiet(quiet: bool) -> Callable[[str], None]:
+    """A message printer that says nothing with -q."""
+    from flashgen.output import echo
+
+    return (lambda message: None) if quiet else echo
 
 
 def _report_problems(problems: object, quiet: bool) -> int:
@@ -40,26 +70,70 @@ def _report_problems(problems: object, quiet: bool) -> int:
     return count
 
 
+def _verbose_option(f: F) -> F:
+    return click.option(
+        "-v", "--verbose", is_flag=True, help="List each new, changed, renamed and removed card."
+    )(f)
+
+
+def _output_option(f: F) -> F:
+    return click.option(
+        "-o",
+        "--output",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Folder for the .apkg files and the lock file  [default: decks]",
+    )(f)
+
+
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("decks"),
-    show_default=True,
-    help="Folder for the .apkg files and the lock file.",
-)
+@_paths_argument
+@_output_option
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
-def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool) -> None:
+@_verbose_option
+@click.option("--prune", is_flag=True, help="Forget removed cards (lock and packages).")
+@click.option(
+    "--reset-lock", is_flag=True, help="Start a new lock file; the old one is kept as .bak."
+)
+@_config_option
+def build(
+    paths: tuple[Path, ...],
+    out_dir: Path | None,
+    strict: bool,
+    quiet: bool,
+    verbose: bool,
+    prune: bool,
+    reset_lock: bool,
+    settings: tuple[str, ...],
+) -> None:
     """Build .apkg decks from notes (default: notes/) into decks/."""
     from flashgen.build import build_decks
+    from flashgen.config import load_config
 
-    result = build_decks(_paths(paths), out_dir)
+    cfg = load_config(paths, out_dir, settings)
+    result = build_decks(
+        cfg.notes,
+        cfg.output,
+        cfg.options(),
+        max_media_bytes=cfg.media_max_bytes,
+        prune=prune,
+        reset_lock=reset_lock,
+    )
+    warnings = _report_build(result, cfg.output, quiet, verbose)
+    if strict and warnings:
+        raise SystemExit(1)
+
+
+def _report_build(result: BuildResult, out_dir: Path, quiet: bool, verbose: bool = False) -> int:
+    """What `build` and each `watch` rebuild print; returns the number of warnings."""
+    from flashgen.report import format_report
+
     warnings = _report_problems(result.problems, quiet)
     if not quiet:
+        for line in format_report(result.report, verbose):
+            click.echo(line, err=True)
         decks = len({c.deck for c in result.cards})
         files = len(result.written)
         click.echo(
@@ -68,30 +142,179 @@ def build(paths: tuple[Path, ...], out_dir: Path, strict: bool, quiet: bool) -> 
             + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else ""),
             err=True,
         )
-    if strict and warnings:
-        raise SystemExit(1)
+    return warnings
 
 
 @main.command(name="list")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_paths_argument
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "text"]),
+    type=click.Choice(["table", "json", "csv", "tsv"]),
+    default="table",
+    show_default=True,
+    help="A table to read, JSON (every field), or CSV/TSV (front, back, tags) for other apps.",
+)
+@click.option(
+    "--deck", "decks", multiple=True, help="Only cards in this deck or its sub-decks (repeatable)."
+)
+@click.option(
+    "--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Only this kind (repeatable)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the notes' problems.")
+@_config_option
+def list_command(
+    paths: tuple[Path, ...],
+    fmt: str,
+    decks: tuple[str, ...],
+    kinds: tuple[str, ...],
+    quiet: bool,
+    settings: tuple[str, ...],
+) -> None:
+    """Print the cards the notes give, without writing anything."""
+    import shutil
+
+    from flashgen.build import collect_cards
+    from flashgen.config import load_config
+    from flashgen.export import card_json, delimited, matches, table
+
+    cfg = load_config(paths, None, settings)
+    result = collect_cards(cfg.notes, cfg.options())
+    _report_problems(result.problems, quiet)
+    cards = [c for c in result.cards if matches(c, decks, kinds)]
+    if fmt == "json":
+        click.echo(json.dumps([card_json(c) for c in cards], indent=2, ensure_ascii=False))
+    elif fmt in ("csv", "tsv"):
+        click.echo(delimited(cards, "," if fmt == "csv" else "\t"), nl=False)
+    elif cards:
+        click.echo(table(cards, shutil.get_terminal_size().columns))
+
+
+@main.command()
+@_paths_argument
+@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings, not only errors.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="`path:line: level: message` lines, or a JSON list for editors and CI.",
 )
-def list_command(paths: tuple[Path, ...], fmt: str) -> None:
-    """Print the cards the notes give, without writing anything."""
-    from flashgen.build import collect_cards
-    from flashgen.export import card_json
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@_config_option
+def check(
+    paths: tuple[Path, ...], strict: bool, fmt: str, quiet: bool, settings: tuple[str, ...]
+) -> None:
+    """Check notes for problems, without writing anything."""
+    from flashgen.check import check_notes
+    from flashgen.config import load_config
+    from flashgen.output import echo, plural, problem_line
 
-    result = collect_cards(_paths(paths))
-    _report_problems(result.problems, quiet=False)
+    cfg = load_config(paths, None, settings)
+    result = check_notes(cfg.notes, cfg.options(), cfg.media_max_bytes)
     if fmt == "json":
-        click.echo(json.dumps([card_json(c) for c in result.cards], indent=2, ensure_ascii=False))
-        return
-    for c in result.cards:
-        back = c.back_text.replace("\n", " / ")
-        click.echo(f"{c.deck}\t{c.kind}\t{c.front}\t{back}\t{c.source}")
+        rows = [
+            {"path": p.source.path, "line": p.source.line, "level": p.level, "message": p.message}
+            for p in result.problems
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for p in result.problems:
+            echo(problem_line(p, err=False), err=False)
+    if not quiet:
+        counts = [(result.errors, "error"), (result.warnings, "warning")]
+        found = ", ".join(plural(n, word) for n, word in counts if n) or "no problems"
+        echo(f"Checked {plural(result.files, 'note')}: {found}.")
+    if result.errors or (strict and result.warnings):
+        raise SystemExit(1)
+
+
+@main.command()
+@_paths_argument
+@click.option(
+    "-o",
+    "--output",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The HTML file to write  [default: decks/preview.html]",
+)
+@click.option("--open", "open_page", is_flag=True, help="Open the page in a web browser.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@_config_option
+def preview(
+    paths: tuple[Path, ...],
+    out_file: Path | None,
+    open_page: bool,
+    quiet: bool,
+    settings: tuple[str, ...],
+) -> None:
+    """Write one HTML page showing every card as Anki will show it."""
+    import webbrowser
+
+    from flashgen.config import load_config
+    from flashgen.output import echo, plural
+    from flashgen.preview import write_preview
+
+    cfg = load_config(paths, None, settings)
+    target = out_file or cfg.output / "preview.html"
+    result = write_preview(cfg.notes, target, cfg.options(), cfg.media_max_bytes)
+    _report_problems(result.problems, quiet)
+    if not quiet:
+        echo(f"Wrote {target}: {plural(result.cards, 'card')} in {plural(result.decks, 'deck')}")
+    if open_page:
+        webbrowser.open(target.resolve().as_uri())
+
+
+@main.command()
+@_paths_argument
+@_output_option
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@_config_option
+def watch(
+    paths: tuple[Path, ...], out_dir: Path | None, quiet: bool, settings: tuple[str, ...]
+) -> None:
+    """Rebuild the decks each time a note is saved; Ctrl-C stops."""
+    from flashgen.build import build_decks
+    from flashgen.config import load_config
+    from flashgen.output import echo
+    from flashgen.watch import watch_notes
+
+    cfg = load_config(paths, out_dir, settings)
+
+    def rebuild() -> None:
+        now = load_config(paths, out_dir, settings)
+        result = build_decks(
+            now.notes, now.output, now.options(), max_media_bytes=now.media_max_bytes
+        )
+        _report_build(result, now.output, quiet)
+
+    watch_notes(cfg.notes, cfg.output, cfg.file, rebuild, say=_quiet(quiet), error=echo)
+
+
+@main.command()
+@_paths_argument
+@_output_option
+@_verbose_option
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes (like git diff).")
+@_config_option
+def diff(
+    paths: tuple[Path, ...],
+    out_dir: Path | None,
+    verbose: bool,
+    exit_code: bool,
+    settings: tuple[str, ...],
+) -> None:
+    """Print what the next build would change, without writing anything."""
+    from flashgen.build import diff_decks
+    from flashgen.config import load_config
+    from flashgen.report import format_report
+
+    cfg = load_config(paths, out_dir, settings)
+    result = diff_decks(cfg.notes, cfg.output, cfg.options(), max_media_bytes=cfg.media_max_bytes)
+    _report_problems(result.problems, quiet=False)
+    for line in format_report(result.report, verbose):
+        click.echo(line)
+    if exit_code and result.report.has_changes:
+        raise SystemExit(1)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import Literal
 
 SEPARATOR = "::"
 SOURCE_TAG_PREFIX = "flashgen::source::"
+DeckNames = Literal["folders-and-title", "folders", "title"]
+"""How a note's deck is named when its frontmatter has no `deck:`."""
 
 
 def clean_title(text: str) -> str:
@@ -19,12 +22,24 @@ def clean_title(text: str) -> str:
     return t
 
 
-def deck_name(folder: Sequence[str], title: str, frontmatter_deck: object = None) -> str:
-    """Frontmatter `deck:` wins; else the folders under the notes root, then the title."""
+def deck_name(
+    folder: Sequence[str],
+    title: str,
+    frontmatter_deck: object = None,
+    naming: DeckNames = "folders-and-title",
+    prefix: str = "",
+) -> str:
+    """Frontmatter `deck:` wins; else the folders under the notes root and/or the title.
+
+    A prefix (from configuration) is the parent of every deck, frontmatter ones included.
+    """
     if isinstance(frontmatter_deck, str) and frontmatter_deck.strip():
         parts = [clean_part(p) for p in frontmatter_deck.split(SEPARATOR)]
     else:
-        parts = [clean_part(p) for p in folder] + [clean_part(clean_title(title))]
+        parts = [clean_part(p) for p in folder] if naming != "title" else []
+        if naming != "folders" or not any(parts):
+            parts.append(clean_part(clean_title(title)))
+    parts = [clean_part(p) for p in prefix.split(SEPARATOR)] + parts
     return SEPARATOR.join(p for p in parts if p) or "Default"
 
 
@@ -50,6 +65,12 @@ def safe_tag(tag: str) -> str:
     """Anki tags cannot hold spaces; `::` keeps its hierarchy meaning."""
     t = re.sub(r"\s+", "_", tag.strip())
     return "".join(ch for ch in t if unicodedata.category(ch)[0] != "C" and ch not in "\"'")
+
+
+def prefixed_tag(prefix: str, tag: str) -> str:
+    """A frontmatter tag under the configured parent tag: `course` + `exam-1` → `course::exam-1`."""
+    parent = safe_tag(prefix).strip(":")
+    return f"{parent}{SEPARATOR}{tag}" if parent else tag
 
 
 def source_tag(note_key: str) -> str:

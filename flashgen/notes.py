@@ -51,9 +51,11 @@ def decode(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
         try:
             return _newlines(raw.decode("utf-16")), None
         except UnicodeDecodeError:
-            return None, Problem(SourceRef(display, 1), "not valid UTF-16; note skipped")
+            return None, Problem(SourceRef(display, 1), "not valid UTF-16; note skipped", "error")
     if b"\x00" in raw[:8192]:
-        return None, Problem(SourceRef(display, 1), "looks like a binary file (NUL bytes); skipped")
+        return None, Problem(
+            SourceRef(display, 1), "looks like a binary file (NUL bytes); skipped", "error"
+        )
     try:
         return _newlines(raw.decode("utf-8")), None
     except UnicodeDecodeError as exc:
@@ -63,6 +65,7 @@ def decode(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
             SourceRef(display, line),
             f"not valid UTF-8 (byte 0x{byte:02x} at offset {exc.start}); "
             "note skipped: save it as UTF-8",
+            "error",
         )
 
 
@@ -98,7 +101,11 @@ def split_frontmatter(text: str, display: str) -> tuple[dict[str, object], str, 
             {},
             body,
             body_line,
-            [Problem(SourceRef(display, line), f"broken frontmatter: {what}; using defaults")],
+            [
+                Problem(
+                    SourceRef(display, line), f"broken frontmatter: {what}; using defaults", "error"
+                )
+            ],
         )
     if loaded is None:
         return {}, body, body_line, []
@@ -110,7 +117,9 @@ def split_frontmatter(text: str, display: str) -> tuple[dict[str, object], str, 
             body_line,
             [
                 Problem(
-                    SourceRef(display, 2), f"frontmatter is a {kind}, not a mapping; using defaults"
+                    SourceRef(display, 2),
+                    f"frontmatter is a {kind}, not a mapping; using defaults",
+                    "error",
                 )
             ],
         )
@@ -133,7 +142,7 @@ def read_note(
             ]
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(SourceRef(display, 1), f"cannot read: {exc.strerror}")]
+        return None, [Problem(SourceRef(display, 1), f"cannot read: {exc.strerror}", "error")]
     text, problem = decode(raw, display)
     if text is None:
         return None, [problem] if problem else []

@@ -97,3 +97,15 @@ def write(root: Path, rel: str, text: str | bytes) -> Path:
 def _no_repo_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     os.environ.pop("FLASHGEN_CONFIG", None)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run flashgen in-process: exit code, stdout, stderr."""
+    from click.testing import CliRunner
+
+    from flashgen.cli import main
+
+    result = CliRunner().invoke(main, list(args), env=env)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr

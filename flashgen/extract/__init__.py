@@ -7,10 +7,10 @@ listing it here. The first rule that matches at a position wins and says where t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flashgen.cards import KINDS, Card, Draft, Extraction, Kind, Note, Problem, SourceRef
-from flashgen.decks import deck_name, safe_tag, source_tag
+from flashgen.decks import DeckNames, deck_name, prefixed_tag, safe_tag, source_tag
 from flashgen.extract import (
     cloze,
     dash,
@@ -56,10 +56,17 @@ _KIND_NAMES: dict[str, Kind] = {k: k for k in KINDS}
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """Which cards to make; from configuration, then frontmatter."""
+    """Which cards to make and where they go; from configuration, then frontmatter."""
 
     kinds: frozenset[Kind] = frozenset(("definition", "key_points", "cloze", "qa"))
     reverse: bool = False
+    deck_prefix: str = ""
+    """Parent deck of every deck (`School` → `School::mlops::Lecture 5`)."""
+    deck_names: DeckNames = "folders-and-title"
+    tag_prefix: str = ""
+    """Parent tag of the frontmatter tags (`course` → `course::exam-1`)."""
+    forced: tuple[tuple[str, bool], ...] = ()
+    """Kind switches and `reverse` from the command line: applied after frontmatter."""
 
 
 def find_drafts(
@@ -168,7 +175,12 @@ def note_options(
             reverse = meta["reverse"]
         else:
             problems.append(Problem(src, "frontmatter 'reverse' must be true or false"))
-    return Options(frozenset(kinds), reverse), problems
+    for name, on in base.forced:
+        if name == "reverse":
+            reverse = on
+        elif (kind := _KIND_NAMES.get(name)) is not None:
+            (kinds.add if on else kinds.discard)(kind)
+    return replace(base, kinds=frozenset(kinds), reverse=reverse), problems
 
 
 def note_tags(meta: Mapping[str, object], src: SourceRef) -> tuple[list[str], list[Problem]]:
@@ -203,11 +215,12 @@ def extract(note: Note, options: Options | None = None) -> Extraction:
                 "frontmatter 'deck' must be text; using the folder and title",
             )
         )
-    deck = deck_name(note.folder, title, deck_setting)
+    deck = deck_name(note.folder, title, deck_setting, base.deck_names, base.deck_prefix)
     tags, tag_problems = note_tags(
         note.meta, SourceRef(note.display, note.meta_lines.get("tags", fm_src.line))
     )
     problems.extend(tag_problems)
+    tags = [prefixed_tag(base.tag_prefix, t) for t in tags]
     all_tags = tuple(sorted({*tags, source_tag(note.key)}))
     cards: list[Card] = []
     seen: dict[tuple[str, str], int] = {}
