@@ -62,7 +62,7 @@ def card_key(kind: str, front: str, back: str, items: list[str]) -> Key:
 
 def score_note(md: Path) -> tuple[Counter[Key], Counter[Key]]:
     """(found, expected) cards of one note, as multisets of match keys."""
-    note, problems = read_note(md, EVAL)
+    note, problems = read_note(md, md.parent)
     if note is None:
         raise SystemExit(f"{md}: {problems}")
     found = Counter(card_key(c.kind, c.front, c.back, list(c.items)) for c in extract(note).cards)
@@ -77,9 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list missed and extra cards")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--eval", type=Path, default=EVAL, help="folder of labelled notes")
     args = parser.parse_args(argv)
     totals = {g: Counter[str]() for g in GROUPS}
-    notes = sorted(EVAL.glob("*.md"))
+    notes = sorted(args.eval.glob("*.md"))
     for md in notes:
         found, expected = score_note(md)
         matched = found & expected
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             for label, cards in (("extra", found - expected), ("missed", expected - found)):
                 for kind, front, body in sorted(cards.elements()):
                     print(f"{md.name}: {label} {kind}: {front!r} -> {body[:90]!r}")
-    print(f"{len(notes)} labelled notes in {EVAL.relative_to(ROOT)}/")
+    print(f"{len(notes)} labelled notes in {args.eval}/")
     print(
         f"{'group':<12} {'found':>6} {'expected':>9} {'matched':>8} {'precision':>10} {'recall':>7}"
     )

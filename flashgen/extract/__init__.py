@@ -128,7 +128,7 @@ def _loose_heading(units: Sequence[Unit], i: int, headings: list[tuple[int, str]
     text = unit.text.strip()
     if is_title(text):
         _push(headings, _TITLE_LEVEL, text)
-    elif is_heading_like(text.rstrip(":")) and (unit.last or not text.endswith(":")):
+    elif is_heading_like(text.rstrip(":")):
         _push(headings, _LOOSE_LEVEL, text.rstrip(":").strip())
 
 

@@ -12,7 +12,8 @@ from flashgen.extract.terms import continues, strip_emphasis
 
 _Q = re.compile(r"^(?:\*\*(?:Q|Question):\*\*|\*\*(?:Q|Question)\*\*:|(?:Q|Question):)(?:\s+|$)")
 _A = re.compile(r"^(?:\*\*(?:A|Answer):\*\*|\*\*(?:A|Answer)\*\*:|(?:A|Answer):)(?:\s+|$)")
-_DOUBLE_COLON = re.compile(r"^(?P<t>[^`]*?[^:\s`][^`]*?)\s*::(?:\s+(?P<d>.*)|\s*$)")
+_DOUBLE_COLON = re.compile(r"^(?P<t>[^`]*?[^:\s`][^`]*?)\s+::(?:\s+(?P<d>.*)|\s*$)")
+"""`Term :: definition`, spaces around `::`: `key:: value` is an outliner property, not a card."""
 
 
 def _join(lines: Sequence[str]) -> str:

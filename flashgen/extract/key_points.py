@@ -1,8 +1,10 @@
 """Key points: a list under a heading (or under a heading inside a list item), or under a
 `Lead-in:` line, or the lines that follow a lead-in up to a blank line, lead-in or heading.
 
-A list whose items are all definitions gives those definitions instead (the engine
-goes on item by item). Explicit items (`Q:`/`A:`, `::`, cloze) become their own cards.
+Items that are cards of their own are taken out of the points: explicit ones (`Q:`/`A:`,
+`::`, cloze) always, and definitions (`Term: …`, `Term - …`, `[Tool](url) - …`) too,
+except in a numbered list that is not all definitions, where the order is the point.
+A definition item's nested items become its card's Extra.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from flashgen.cards import Draft
 from flashgen.extract import cloze, explicit
 from flashgen.extract.base import Match, flat, indented, items_end, starts_fresh
 from flashgen.extract.outline import Unit
-from flashgen.extract.sentence import is_definition_lead_in
+from flashgen.extract.sentence import is_definition_lead_in, split_lead_in
 from flashgen.extract.terms import is_label, is_title, is_url, split_any, strip_emphasis
 
 _ONLY_LINK = re.compile(r"^!?\[[^\]]*\]\([^)]*\)$|^!?\[[^\]]*\]\[[^\]]*\]$")
@@ -40,7 +42,7 @@ def _is_noise(text: str) -> bool:
 
 
 def _own_card(units: Sequence[Unit], k: int) -> Match | None:
-    """The explicit card a single list item makes, if it is one."""
+    """The explicit card that units[k] makes on its own, if it is one."""
     for rule in (*explicit.EXPLICIT, cloze.match):
         m = rule(units, k)
         if m is not None and m.drafts:
@@ -48,32 +50,47 @@ def _own_card(units: Sequence[Unit], k: int) -> Match | None:
     return None
 
 
+def _definition(text: str) -> tuple[str, str] | None:
+    return split_lead_in(text) or split_any(text)
+
+
+def _children_markdown(children: Sequence[Unit], depth: int) -> str:
+    return "\n".join("  " * (u.depth - depth - 1) + "- " + flat(u.text) for u in children)
+
+
 def _points(front: str, units: Sequence[Unit], start: int, j: int, line: int) -> Match | None:
-    """One key-points card from the items units[start:j], or None for a list of definitions."""
-    items = units[start:j]
-    top = min(u.depth for u in items)
-    if all(
-        split_any(flat(u.text)) or _own_card(units, start + k)
-        for k, u in enumerate(items)
-        if u.depth == top
-    ):
-        return None  # a list of definitions: each item is its own card
-    own: list[Draft] = []
+    """A key-points card from the items units[start:j], plus the items' own cards."""
+    top = min(u.depth for u in units[start:j])
+    tops = [k for k in range(start, j) if units[k].depth == top]
+    definitions = {k: d for k in tops if (d := _definition(flat(units[k].text))) is not None}
+    if units[start].ordered and len(definitions) < len(tops):
+        definitions = {}  # steps in order: the whole list is the point
+    drafts: list[Draft] = []
     kept: list[Unit] = []
     k = start
     while k < j:
+        unit = units[k]
         m = _own_card(units, k)
         if m is not None:
-            own.extend(m.drafts)
+            drafts.extend(m.drafts)
             k = max(m.next, k + 1)
             continue
-        if not _is_noise(units[k].text):
-            kept.append(units[k])
+        if k in definitions:
+            end = k + 1
+            while end < j and units[end].depth > top:
+                end += 1
+            term, definition = definitions[k]
+            extra = _children_markdown(units[k + 1 : end], top)
+            drafts.append(Draft("definition", term, definition, line=unit.line, extra=extra))
+            k = end
+            continue
+        if not _is_noise(unit.text):
+            kept.append(unit)
         k += 1
     points = indented(kept)
-    if not points:
-        return Match(tuple(own), j) if own else None
-    return Match((Draft("key_points", front, items=points, line=line), *own), j)
+    if points:
+        drafts.insert(0, Draft("key_points", front, items=points, line=line))
+    return Match(tuple(drafts), j) if drafts else None
 
 
 def heading_list(units: Sequence[Unit], i: int) -> Match | None:
@@ -123,16 +140,25 @@ def lead_in(units: Sequence[Unit], i: int) -> Match | None:
             return _points(front, units, j, end, unit.line)
     if unit.kind != "text" or unit.last:
         return None
+    drafts: list[Draft] = []
     lines: list[str] = []
     while j < len(units) and units[j].kind == "text" and units[j].group == unit.group:
         text = units[j].text
-        if lead_in_front(text) is not None or is_definition_lead_in(text):
-            break
-        if _own_card(units, j) is not None:
-            break
-        if not _is_noise(text):
+        if text.rstrip().endswith(":") or is_definition_lead_in(text):
+            break  # the next lead-in, a title such as `MLOps: Motivation by INNOQ:`, or a definition
+        if j + 1 < len(units) and units[j + 1].group == unit.group and is_url(units[j + 1].text):
+            break  # the title of a reading, with its link on the next line
+        m = _own_card(units, j)
+        if m is not None:
+            drafts.extend(m.drafts)
+            j = max(m.next, j + 1)
+            continue
+        found = _definition(text)
+        if found is not None:
+            drafts.append(Draft("definition", found[0], found[1], line=units[j].line))
+        elif not _is_noise(text):
             lines.append(text)
         j += 1
-    if not lines or all(split_any(ln) for ln in lines):
-        return None
-    return Match((Draft("key_points", front, items=tuple(lines), line=unit.line),), j)
+    if lines:
+        drafts.insert(0, Draft("key_points", front, items=tuple(lines), line=unit.line))
+    return Match(tuple(drafts), j) if drafts else None

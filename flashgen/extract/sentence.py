@@ -17,7 +17,7 @@ from flashgen.extract.terms import looks_like_term, strip_emphasis
 
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _INNER_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z]")
-_FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My|me)\b")
+_FIRST_PERSON = re.compile(r"\b(?:I|my|My|me)\b")
 _DEFINITION_COLON = re.compile(
     r"^(?:(?P<t>.+?)\s+definition|[Dd]efinition\s+of\s+(?P<t2>.+?))\s*:\s+(?P<d>.+)$",
     re.IGNORECASE,
@@ -77,12 +77,8 @@ def heading_sentence(units: Sequence[Unit], i: int) -> Match | None:
     return Match((Draft("definition", strip_emphasis(head.text), sentence, line=head.line),), j)
 
 
-def lead_in(units: Sequence[Unit], i: int) -> Match | None:
-    """`X definition: …`, `Definition of X: …` and `X is defined as …`."""
-    unit = units[i]
-    if unit.kind not in ("text", "item") or not starts_fresh(units, i):
-        return None
-    text, j = logical_line(units, i)
+def split_lead_in(text: str) -> tuple[str, str] | None:
+    """`X definition: …`, `Definition of X: …` or `X is defined as …` → (X, the rest)."""
     m = _DEFINITION_COLON.match(text)
     if m is not None:
         term = strip_emphasis(m.group("t") or m.group("t2") or "")
@@ -96,7 +92,19 @@ def lead_in(units: Sequence[Unit], i: int) -> Match | None:
     definition = m.group("d").strip()
     if not looks_like_term(term, max_words=6) or not definition:
         return None
-    return Match((Draft("definition", term, definition, line=unit.line),), j)
+    return term, definition
+
+
+def lead_in(units: Sequence[Unit], i: int) -> Match | None:
+    """A line or list item that is an `X definition: …` or `X is defined as …` sentence."""
+    unit = units[i]
+    if unit.kind not in ("text", "item") or not starts_fresh(units, i):
+        return None
+    text, j = logical_line(units, i)
+    found = split_lead_in(text)
+    if found is None:
+        return None
+    return Match((Draft("definition", found[0], found[1], line=unit.line),), j)
 
 
 def is_definition_lead_in(text: str) -> bool:

@@ -13,7 +13,8 @@ _CODE_TERM = re.compile(r"^`[^`]+`$")
 _TITLE = re.compile(
     r"^(lecture|lec|part|chapter|ch|week|unit|module|section|session|lab|homework|hw|assignment|"
     r"exercise|problem|question|q|example|ex|fig|figure|table|step|slide|page|day|topic|reading|"
-    r"quiz|exam|midterm|final|case study|appendix|tutorial|class)\.?\s*([\dIVXivx]+|[a-z])\b",
+    r"quiz|exam|midterm|final|case study|appendix|tutorial|class)"
+    r"(?:\.?\s*\d+|\.?\s+[ivx]+|\s+[a-z])\b",
     re.IGNORECASE,
 )
 _LABELS = {
@@ -70,6 +71,48 @@ _LABELS = {
     "also",
     "solution",
     "proof",
+    "announcement",
+    "announcements",
+    "reminder",
+    "reminders",
+    "to do",
+    "due",
+    "deadline",
+    "deadlines",
+    "logistics",
+    "housekeeping",
+    "fyi",
+    "ps",
+    "p.s",
+    "office hours",
+    "instructor",
+    "professor",
+    "prof",
+    "room",
+    "location",
+    "exam",
+    "quiz",
+    "midterm",
+    "assignments",
+    "goal",
+    "goals",
+    "takeaway",
+    "takeaways",
+    "key takeaways",
+    "conclusion",
+    "idea",
+    "main idea",
+    "context",
+    "background",
+    "observation",
+    "caution",
+    "caveat",
+    "today",
+    "tonight",
+    "tomorrow",
+    "next week",
+    "next time",
+    "last time",
 }
 _FUNCTION_WORDS = {
     "a",
@@ -187,6 +230,41 @@ _VERBS = {
     "let",
     "lets",
 }
+_CLAUSE_WORDS = {
+    # Auxiliaries, subject pronouns and adverbs: a left side with one is a clause, not a term.
+    "is",
+    "are",
+    "was",
+    "were",
+    "am",
+    "has",
+    "have",
+    "had",
+    "does",
+    "did",
+    "will",
+    "would",
+    "can",
+    "could",
+    "should",
+    "might",
+    "must",
+    "we",
+    "you",
+    "they",
+    "he",
+    "she",
+    "here",
+    "there",
+    "now",
+    "today",
+    "yesterday",
+    "tomorrow",
+    "also",
+    "really",
+    "always",
+    "never",
+}
 _EMPHASIS = re.compile(r"^(\*\*|__)(.+?)\1$|^(\*|_)([^*_]+?)\3$")
 _BOLD_COLON_INSIDE = re.compile(r"^(\*\*|__)(?P<t>[^*_]+?):\1\s+(?P<d>.*)$")
 _BOLD_THEN_COLON = re.compile(r"^(\*\*|__)(?P<t>[^*_]+?)\1\s*:\s*(?P<d>.*)$")
@@ -266,19 +344,24 @@ def looks_like_term(term: str, max_words: int = 7) -> bool:
         return False
     if not re.search(r"[^\W\d_]", plain):
         return False
-    if len(words) > 1 and words[-1] in _FUNCTION_WORDS:
-        return False  # `Issues with`, `Examples of`: a lead-in cut short, not a term
+    if len(words) > 1 and (
+        words[-1] in _FUNCTION_WORDS or words[0] == "i" or _CLAUSE_WORDS.intersection(words)
+    ):
+        return False  # `Issues with`, `Attention matters a lot here`: not a term
     return not is_label(plain)
 
 
 def reads_as_term(term: str, max_words: int = 5) -> bool:
     """Stricter than looks_like_term, for separators (dashes) that also occur mid-sentence."""
-    if not looks_like_term(term, max_words):
+    t = term.strip()
+    if _LINK.match(t) or _CODE_TERM.match(t):
+        return True
+    if not looks_like_term(t, max_words):
         return False
-    words = _words(strip_emphasis(term))
+    words = _words(strip_emphasis(t))
     if words and words[0] in _SENTENCE_WORDS and len(words) > 1:
         return False
-    return not any(w in _VERBS or w in ("i", "we", "you", "they") for w in words)
+    return not any(w in _VERBS or w in _CLAUSE_WORDS for w in words)
 
 
 def _usable_definition(definition: str) -> bool:
