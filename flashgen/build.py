@@ -9,7 +9,7 @@ import contextlib
 import errno
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,6 +35,10 @@ from flashgen.render import Rendered, render
 from flashgen.report import Report
 
 NOTE_SUFFIXES = (".md", ".markdown")
+ProgressFn = Callable[[str, int, int], None]
+"""Told (stage, done, total) as a long stage advances; the command line draws a bar."""
+GUARD_WAIT_SECONDS = 10.0
+"""How long a second build waits for the first before failing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +101,15 @@ def find_notes(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Pro
     return found, problems
 
 
-def extract_all(paths: Sequence[Path], options: Options | None = None) -> list[Extraction]:
+def extract_all(
+    paths: Sequence[Path], options: Options | None = None, *, progress: ProgressFn | None = None
+) -> list[Extraction]:
     """Read and extract every note; problems stay with their note."""
     files, problems = find_notes(paths)
     out = [Extraction(None, (), tuple(problems))] if problems else []
-    for path, root in files:
+    for done, (path, root) in enumerate(files):
+        if progress is not None:
+            progress("Reading notes", done, len(files))
         note, read_problems = read_note(path, root)
         if note is None:
             out.append(Extraction(None, (), tuple(read_problems)))
@@ -147,6 +155,8 @@ def plan_build(
     now: int,
     media_files: MediaFiles,
     prune: bool = False,
+    *,
+    progress: ProgressFn | None = None,
 ) -> tuple[Plan, dict[str, dict[str, Path]], list[Problem]]:
     """Render every card and settle its identity against the lock: a build without writing.
 
@@ -157,7 +167,9 @@ def plan_build(
     built: list[tuple[str, LockEntry]] = []
     media: dict[str, dict[str, Path]] = {}
     problems = list(result.problems)
-    for card in result.cards:
+    for done, card in enumerate(result.cards):
+        if progress is not None:
+            progress("Rendering cards", done, len(result.cards))
         rendered = render(card, notes.get(card.source.path), media_files)
         problems.extend(rendered.problems)
         built.append((card.key, _entry(rendered, now)))
@@ -193,7 +205,7 @@ def build_guard(out_dir: Path) -> Iterator[None]:
         return
     guard = out_dir / ".flashgen.build.lock"
     with open(guard, "a+") as fh:
-        deadline = time.monotonic() + 10.0
+        deadline = time.monotonic() + GUARD_WAIT_SECONDS
         while True:
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -227,13 +239,14 @@ def build_decks(
     *,
     prune: bool = False,
     reset_lock: bool = False,
+    progress: ProgressFn | None = None,
 ) -> BuildResult:
     """Build every deck: one .apkg per top-level deck, plus the lock file.
 
     `prune` forgets removed cards; `reset_lock` starts a new lock, keeping the old file
     beside it as `.bak`.
     """
-    extractions = extract_all(paths, options)
+    extractions = extract_all(paths, options, progress=progress)
     result = _collected(extractions)
     media_files = MediaFiles(max_media_bytes)
     try:
@@ -251,7 +264,9 @@ def build_decks(
         lock_path = out_dir / LOCK_NAME
         backup = _reset_lock(lock_path) if reset_lock else None
         lock = Lock() if reset_lock else load_lock(lock_path)
-        plan, media, problems = plan_build(extractions, lock, build_time, media_files, prune)
+        plan, media, problems = plan_build(
+            extractions, lock, build_time, media_files, prune, progress=progress
+        )
         by_file: dict[str, list[anki.PackageNote]] = {}
         for entry in plan.written:
             # A card removed before the lock kept fields (format 1) cannot be written again.

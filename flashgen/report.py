@@ -104,7 +104,7 @@ def format_report(report: Report, verbose: bool = False) -> list[str]:
     by_deck: dict[str, list[Change]] = {}
     for change in report.changes:
         by_deck.setdefault(change.deck, []).append(change)
-    for deck in sorted(by_deck):
+    for deck in sorted(by_deck, key=lambda d: (d.casefold(), d)):
         changes = sorted(by_deck[deck], key=_line_key)
         counts = [
             f"{SYMBOLS[kind]}{n} {kind}"

@@ -26,6 +26,8 @@ def test_broken_yaml_frontmatter_warns_and_builds_the_rest(in_tmp: Path) -> None
     assert code == 0
     assert err == (
         "notes/b.md:3: broken frontmatter: expected ',' or ']', but got '<stream end>'; using defaults\n"
+        "b: +1 new\n"
+        "Good: +1 new\n"
         "Built 2 cards in 2 decks → 2 packages in decks/ (1 warning)\n"
     )
     assert sorted(p.name for p in (in_tmp / "decks").glob("*.apkg")) == ["b.apkg", "good.apkg"]
@@ -38,6 +40,7 @@ def test_invalid_utf8_is_skipped_with_line(in_tmp: Path) -> None:
     assert code == 0
     assert err == (
         "notes/bad.md:3: not valid UTF-8 (byte 0xe9 at offset 10); note skipped: save it as UTF-8\n"
+        "Good: +1 new\n"
         "Built 1 card in 1 deck → 1 package in decks/ (1 warning)\n"
     )
 
@@ -49,6 +52,7 @@ def test_note_without_cards_warns(in_tmp: Path) -> None:
     assert code == 0
     assert err == (
         "notes/empty.md:1: no cards found in this note\n"
+        "Good: +1 new\n"
         "Built 1 card in 1 deck → 1 package in decks/ (1 warning)\n"
     )
 
