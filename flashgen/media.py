@@ -80,7 +80,10 @@ class MediaFiles:
             # follows symlinks, so a link pointing out of the root is caught too.
             if not Path(os.path.normpath(candidate)).is_relative_to(root):
                 return f"image outside the notes folder, not read: {ref}"
-            target = candidate.resolve()
+            try:
+                target = candidate.resolve()
+            except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before 3.13
+                return f"image cannot be read (symlink loop): {ref}"
             if not target.is_relative_to(root):
                 return f"image outside the notes folder, not read: {ref}"
             if target.is_file():

@@ -115,6 +115,12 @@ def test_symlinks_pointing_out_are_refused(tree: Path) -> None:
     assert not isinstance(resolve(tree, "img/inside.png"), str)
 
 
+def test_a_symlink_loop_is_a_warning(tree: Path) -> None:
+    os.symlink("b.png", tree / "bio" / "img" / "a.png")
+    os.symlink("a.png", tree / "bio" / "img" / "b.png")
+    assert resolve(tree, "img/a.png") == "image cannot be read (symlink loop): img/a.png"
+
+
 def test_size_limit(tree: Path) -> None:
     write(tree, "bio/img/big.png", b"\x89PNG" + b"\0" * (3 * 1024 * 1024))
     with opened() as paths:

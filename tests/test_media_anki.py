@@ -44,7 +44,8 @@ def notes_tree(tmp_path: Path) -> Path:
         "Ionic bond: transfers electrons ![[shared.png|80]]\n\n"
         "Traversal: reaches out ![x](../../outside/secret.png)\n\n"
         f"Absolute: reaches out ![x]({tmp_path / 'outside' / 'secret.png'})\n\n"
-        "Symlink: reaches out ![x](img/link.png)\n",
+        "Symlink: reaches out ![x](img/link.png)\n\n"
+        "Passwd: reaches out ![x](../../etc/passwd)\n",
     )
     write(root, "chem/img/diagram.png", BLUE)
     write(root, "attachments/shared.png", GREEN)
@@ -80,6 +81,7 @@ def test_images_in_a_real_collection(
         f"notes/chem/bonds.md:7: {outside}: ../../outside/secret.png",
         f"notes/chem/bonds.md:9: {outside}: {tmp_path / 'outside' / 'secret.png'}",
         f"notes/chem/bonds.md:11: {outside}: img/link.png",
+        f"notes/chem/bonds.md:13: {outside}: ../../etc/passwd",
     ]
     cli = CliRunner().invoke(main, ["build", "notes", "-o", "decks"])
     assert cli.exit_code == 0, cli.output
@@ -90,7 +92,7 @@ def test_images_in_a_real_collection(
         with zipfile.ZipFile(apkg) as zf:
             assert all(zf.read(n) != SECRET for n in zf.namelist())
 
-    assert imported(anki_col, out) == [(3, 0, 0, 0), (5, 0, 0, 0)]
+    assert imported(anki_col, out) == [(3, 0, 0, 0), (6, 0, 0, 0)]
     media = media_dir(anki_col)
     names = {hashlib.sha256(data).hexdigest()[:16] + ".png": data for data in (RED, BLUE, GREEN)}
     assert sorted(p.name for p in media.iterdir()) == sorted(names)
@@ -115,6 +117,7 @@ def test_images_in_a_real_collection(
         "Traversal": [],
         "Absolute": [],
         "Symlink": [],
+        "Passwd": [],
     }
     assert '<img alt="two">' in anki_col.note_by_guid(guids["Lysosome"])["Back"]
     assert all(p.read_bytes() != SECRET for p in media.iterdir())
@@ -123,10 +126,10 @@ def test_images_in_a_real_collection(
     orange = png(30, 20, (240, 140, 0))
     (root / "bio" / "img" / "diagram.png").write_bytes(orange)
     build_decks([root], out)
-    assert imported(anki_col, out) == [(0, 1, 2, 0), (0, 0, 5, 0)]
+    assert imported(anki_col, out) == [(0, 1, 2, 0), (0, 0, 6, 0)]
     new_name = f"{hashlib.sha256(orange).hexdigest()[:16]}.png"
     mito = anki_col.note_by_guid(guids["Mitochondrion"])
     assert SRC.findall(mito["Back"]) == [new_name]
     assert (media / new_name).read_bytes() == orange
     assert SRC.findall(anki_col.note_by_guid(guids["Covalent bond"])["Back"]) == [blue]
-    assert len(anki_col.notes()) == 8
+    assert len(anki_col.notes()) == 9
