@@ -109,18 +109,23 @@ def build(
     settings: tuple[str, ...],
 ) -> None:
     """Build .apkg decks from notes (default: notes/) into decks/."""
+    from contextlib import closing
+
     from flashgen.build import build_decks
     from flashgen.config import load_config
+    from flashgen.output import Progress
 
     cfg = load_config(paths, out_dir, settings)
-    result = build_decks(
-        cfg.notes,
-        cfg.output,
-        cfg.options(),
-        max_media_bytes=cfg.media_max_bytes,
-        prune=prune,
-        reset_lock=reset_lock,
-    )
+    with closing(Progress(show=not quiet)) as progress:
+        result = build_decks(
+            cfg.notes,
+            cfg.output,
+            cfg.options(),
+            max_media_bytes=cfg.media_max_bytes,
+            prune=prune,
+            reset_lock=reset_lock,
+            progress=progress,
+        )
     warnings = _report_build(result, cfg.output, quiet, verbose)
     if strict and warnings:
         raise SystemExit(1)
@@ -271,24 +276,36 @@ def preview(
 @_paths_argument
 @_output_option
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@_verbose_option
 @_config_option
 def watch(
-    paths: tuple[Path, ...], out_dir: Path | None, quiet: bool, settings: tuple[str, ...]
+    paths: tuple[Path, ...],
+    out_dir: Path | None,
+    quiet: bool,
+    verbose: bool,
+    settings: tuple[str, ...],
 ) -> None:
     """Rebuild the decks each time a note is saved; Ctrl-C stops."""
+    from contextlib import closing
+
     from flashgen.build import build_decks
     from flashgen.config import load_config
-    from flashgen.output import echo
+    from flashgen.output import Progress, echo
     from flashgen.watch import watch_notes
 
     cfg = load_config(paths, out_dir, settings)
 
     def rebuild() -> None:
         now = load_config(paths, out_dir, settings)
-        result = build_decks(
-            now.notes, now.output, now.options(), max_media_bytes=now.media_max_bytes
-        )
-        _report_build(result, now.output, quiet)
+        with closing(Progress(show=not quiet)) as progress:
+            result = build_decks(
+                now.notes,
+                now.output,
+                now.options(),
+                max_media_bytes=now.media_max_bytes,
+                progress=progress,
+            )
+        _report_build(result, now.output, quiet, verbose)
 
     watch_notes(cfg.notes, cfg.output, cfg.file, rebuild, say=_quiet(quiet), error=echo)
 

@@ -12,9 +12,6 @@ import click
 
 from flashgen.cards import Problem
 
-ProgressFn = Callable[[int, int], None]
-"""Called with (done, total) as a long stage advances."""
-
 _LEVEL_COLOURS = {"error": "red", "warning": "yellow"}
 
 
@@ -48,34 +45,39 @@ def echo(message: str, err: bool = True) -> None:
 
 
 class Progress:
-    """A one-line progress bar on stderr, shown only on a terminal and only after `delay`.
+    """A one-line progress bar on stderr, drawn only on a terminal and only after `delay`.
 
-    Short builds print nothing; a long one shows the bar, then erases it when done.
+    Quick builds print nothing; a long one shows the bar, then erases it when done.
+    Use it as the build's `progress` callback; `close` it when the build ends.
     """
 
     def __init__(
         self,
-        label: str,
+        show: bool = True,
         stream: TextIO | None = None,
         delay: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.label = label
         self.stream = stream if stream is not None else sys.stderr
-        self.enabled = self.stream.isatty()
+        self.enabled = show and self.stream.isatty()
         self.delay = delay
         self.clock = clock
         self.start = clock()
+        self.drawn = 0.0
         self.shown = False
 
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0 or self.clock() - self.start < self.delay:
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = self.clock()
+        if not self.enabled or total <= 0 or now - self.start < self.delay:
             return
+        if self.shown and now - self.drawn < 0.1:
+            return  # a terminal redrawn more often than this only flickers
         width = 30
         filled = width * min(done, total) // total
         bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {done}/{total}")
+        self.stream.write(f"\r\x1b[K{stage} [{bar}] {done}/{total}")
         self.stream.flush()
+        self.drawn = now
         self.shown = True
 
     def close(self) -> None:
