@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from flashgen.cards import Draft
 from flashgen.extract.outline import Unit
-from flashgen.extract.terms import continues
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +31,7 @@ def flat(text: str) -> str:
 
 def starts_fresh(units: Sequence[Unit], i: int) -> bool:
     """Whether units[i] starts something, rather than continuing a hard-wrapped sentence."""
-    unit = units[i]
-    if unit.kind != "text" or unit.first:
-        return True
-    return not continues(units[i - 1].text, unit.text)
+    return not units[i].cont
 
 
 def logical_line(units: Sequence[Unit], i: int) -> tuple[str, int]:
@@ -43,18 +39,12 @@ def logical_line(units: Sequence[Unit], i: int) -> tuple[str, int]:
     unit = units[i]
     if unit.kind != "text":
         return flat(unit.text), i + 1
-    parts = [unit.text]
     j = i + 1
-    while (
-        j < len(units)
-        and units[j].kind == "text"
-        and not units[j].first
-        and units[j].group == unit.group
-        and continues(units[j - 1].text, units[j].text)
-    ):
-        parts.append(units[j].text)
+    while j < len(units) and units[j].cont:
         j += 1
-    return " ".join(p.strip() for p in parts), j
+    if j == i + 1:
+        return unit.text, j
+    return " ".join(u.text for u in units[i:j]), j
 
 
 def paragraph_end(units: Sequence[Unit], i: int) -> int:

@@ -55,6 +55,12 @@ def match(units: Sequence[Unit], i: int) -> Match | None:
     unit = units[i]
     if unit.kind not in ("text", "item", "quote") or not starts_fresh(units, i):
         return None
+    if (
+        "==" not in unit.text
+        and "{{" not in unit.text
+        and not units[min(i + 1, len(units) - 1)].cont
+    ):
+        return None  # no marker here, and no wrapped line after that could hold one
     if unit.kind == "quote":
         text, j = "\n\n".join(flat(p) for p in unit.text.split("\n\n")), i + 1
     else:

@@ -19,6 +19,8 @@ def match(units: Sequence[Unit], i: int) -> Match | None:
     unit = units[i]
     if unit.kind not in ("text", "item") or not starts_fresh(units, i):
         return None
+    if " -" not in unit.text and "–" not in unit.text and "—" not in unit.text:
+        return None
     text, j = logical_line(units, i)
     found = split_dash(text)
     if found is None:

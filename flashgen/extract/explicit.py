@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from flashgen.cards import Draft
 from flashgen.extract.base import Match, logical_line, starts_fresh
 from flashgen.extract.outline import Unit
-from flashgen.extract.terms import continues, strip_emphasis
+from flashgen.extract.terms import continues, split_any, strip_emphasis
 
 _Q = re.compile(r"^(?:\*\*(?:Q|Question):\*\*|\*\*(?:Q|Question)\*\*:|(?:Q|Question):)(?:\s+|$)")
 _A = re.compile(r"^(?:\*\*(?:A|Answer):\*\*|\*\*(?:A|Answer)\*\*:|(?:A|Answer):)(?:\s+|$)")
@@ -26,52 +26,68 @@ def _join(lines: Sequence[str]) -> str:
     return out
 
 
-def _lines(units: Sequence[Unit], i: int) -> list[tuple[str, int, int]]:
-    """(text, unit index, file line) of every line from units[i] to the end of its block."""
+def _block(units: Sequence[Unit], i: int) -> Iterator[tuple[str, int]]:
+    """(line, unit index) from units[i] to the end of its list item or paragraph."""
     unit = units[i]
     if unit.kind == "item":
-        return [(ln, i, unit.line + k) for k, ln in enumerate(unit.text.split("\n"))]
-    out = []
+        for line in unit.text.split("\n"):
+            yield line, i
+        return
     j = i
     while j < len(units) and units[j].kind == "text" and units[j].group == unit.group:
-        out.append((units[j].text, j, units[j].line))
+        yield units[j].text, j
         j += 1
-    return out
+
+
+def _ends_pair(text: str) -> bool:
+    """A line that starts another card, so it cannot belong to a question or an answer."""
+    return bool(_Q.match(text) or _A.match(text) or _DOUBLE_COLON.match(text) or split_any(text))
 
 
 def qa(units: Sequence[Unit], i: int) -> Match | None:
-    """`Q:` line(s), then an `A:` line and what follows it up to the next `Q:` or a blank line."""
+    """`Q:` line(s), then an `A:` line and the lines after it, up to a blank line or a line
+    that starts another card. The answer may also open the next paragraph or list item."""
     unit = units[i]
     if unit.kind not in ("text", "item") or _Q.match(unit.text) is None:
         return None
-    lines = _lines(units, i)
-    k = 0
-    question: list[str] = []
-    while k < len(lines) and (k == 0 or _A.match(lines[k][0]) is None):
-        question.append(_Q.sub("", lines[k][0]) if k == 0 else lines[k][0])
-        k += 1
-    next_unit = lines[-1][1] + 1
+    lines = _block(units, i)
+    question = [_Q.sub("", next(lines)[0])]
     answer: list[str] = []
-    if k < len(lines):
-        answer_lines = lines[k:]
-    elif next_unit < len(units) and units[next_unit].kind == unit.kind:
-        # The answer in the next paragraph or list item.
-        following = _lines(units, next_unit)
-        if _A.match(following[0][0]) is None:
-            following = []
-        answer_lines = following
-    else:
-        answer_lines = []
-    for n, (text, idx, _) in enumerate(answer_lines):
-        if n > 0 and _Q.match(text):
+    next_unit = i + 1
+    whole_block = True
+    for text, idx in lines:
+        if _A.match(text) and not answer:
+            answer.append(_A.sub("", text))
+        elif _ends_pair(text):
+            whole_block = False
             break
-        answer.append(_A.sub("", text) if n == 0 else text)
+        elif answer:
+            answer.append(text)
+        else:
+            question.append(text)
+            continue
         next_unit = idx + 1
+    if not answer and whole_block and next_unit < len(units):
+        # The answer opens the next paragraph or list item.
+        start = i + 1
+        while unit.kind == "text" and start < len(units) and units[start].group == unit.group:
+            start += 1
+        if start < len(units) and units[start].kind == unit.kind:
+            following = _block(units, start)
+            first, idx = next(following)
+            if _A.match(first):
+                answer.append(_A.sub("", first))
+                next_unit = idx + 1
+                for text, idx in following:
+                    if _ends_pair(text):
+                        break
+                    answer.append(text)
+                    next_unit = idx + 1
     q, a = _join(question), _join(answer)
-    if not answer_lines or not q or not a:
+    if not q or not a:
         what = "question has no answer: add an 'A:' line under it" if q else "'Q:' with no question"
-        return Match((), next_unit, ((unit.line, what),))
-    return Match((Draft("qa", q, a, line=unit.line),), next_unit)
+        return Match((), i + 1, ((unit.line, what),))
+    return Match((Draft("qa", q, a, line=unit.line),), max(next_unit, i + 1))
 
 
 def double_colon(units: Sequence[Unit], i: int) -> Match | None:

@@ -18,6 +18,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from flashgen.extract.terms import continues
+
 UnitKind = Literal["heading", "text", "item", "quote", "term", "desc", "opaque"]
 
 
@@ -44,6 +46,8 @@ class Unit:
     """Last line of its paragraph (always true for non-text units)."""
     group: int = 0
     """Block this unit belongs to: lines of one paragraph, items of one top-level list."""
+    cont: bool = False
+    """A paragraph line that continues the sentence of the line before (a hard wrap)."""
 
 
 @lru_cache(maxsize=1)
@@ -214,11 +218,18 @@ def _inline_units(
                 group=group,
             )
         ]
-    lines = text.split("\n")
+    lines = [ln.strip() for ln in text.split("\n")]
     last = len(lines) - 1
     return [
         Unit(
-            "text", ln.strip(), start + k, start + k + 1, first=k == 0, last=k == last, group=group
+            "text",
+            ln,
+            start + k,
+            start + k + 1,
+            first=k == 0,
+            last=k == last,
+            group=group,
+            cont=k > 0 and continues(lines[k - 1], ln),
         )
         for k, ln in enumerate(lines)
     ]

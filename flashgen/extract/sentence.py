@@ -15,6 +15,8 @@ from flashgen.extract.base import Match, flat, logical_line, paragraph_end, star
 from flashgen.extract.outline import Unit
 from flashgen.extract.terms import looks_like_term, strip_emphasis
 
+_TRAILING_PARENS = re.compile(r"\s*\([^)]*\)$")
+_WORD_NEXT = re.compile(r"\s+[^\W\d_]")
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _INNER_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z]")
 _FIRST_PERSON = re.compile(r"\b(?:I|my|My|me)\b")
@@ -53,8 +55,8 @@ def _names(sentence: str, heading: str) -> bool:
     """Whether the sentence starts with the heading's term (an article before it is fine)."""
     s = _ARTICLE.sub("", sentence).casefold()
     term = strip_emphasis(heading).casefold()
-    candidates = {term, re.sub(r"\s*\([^)]*\)$", "", term)}
-    return any(t and s.startswith(t) and re.match(r"\s+[^\W\d_]", s[len(t) :]) for t in candidates)
+    candidates = {term, _TRAILING_PARENS.sub("", term)}
+    return any(t and s.startswith(t) and _WORD_NEXT.match(s, len(t)) for t in candidates)
 
 
 def heading_sentence(units: Sequence[Unit], i: int) -> Match | None:
@@ -100,6 +102,8 @@ def lead_in(units: Sequence[Unit], i: int) -> Match | None:
     unit = units[i]
     if unit.kind not in ("text", "item") or not starts_fresh(units, i):
         return None
+    if "efin" not in unit.text:
+        return None  # neither `definition` nor `defined` on the line
     text, j = logical_line(units, i)
     found = split_lead_in(text)
     if found is None:

@@ -278,6 +278,14 @@ _URL = re.compile(r"^(<)?(https?://|www\.)\S+>?$", re.IGNORECASE)
 _URL_START = re.compile(r"^<?(https?://|www\.)", re.IGNORECASE)
 _TIME_START = re.compile(r"^\d{1,2}(:\d{2}|\s*[ap]\.?m\b)", re.IGNORECASE)
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")
+_LINK_ANYWHERE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MARKUP = re.compile(r"[*_`~=]+")
+_SPACES = re.compile(r"\s+")
+_TRAILING_PARENS = re.compile(r"\s*\([^)]*\)$")
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_INNER_STOP = re.compile(r"[.!?;]\s")
+_LETTER = re.compile(r"[^\W\d_]")
+_QA_START = re.compile(r"^(\*\*)?[QA]:")
 _TERMINAL = (".", "!", "?", ":", ";", ")", '"', "”", "]")
 _SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*$")
 
@@ -292,9 +300,9 @@ def strip_emphasis(text: str) -> str:
 
 def normalise_term(text: str) -> str:
     """The form of a term used for identity: no markdown, case-folded, single spaces."""
-    t = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    t = re.sub(r"[*_`~=]+", "", t)
-    t = re.sub(r"\s+", " ", t).strip().strip(":").strip()
+    t = _LINK_ANYWHERE.sub(r"\1", text)
+    t = _MARKUP.sub("", t)
+    t = _SPACES.sub(" ", t).strip().strip(":").strip()
     return t.casefold()
 
 
@@ -309,7 +317,7 @@ def starts_with_url(text: str) -> bool:
 def is_label(text: str) -> bool:
     """`Example`, `Note`, `Fig. 1`, `Question 6 (5 points)`, `Lecture 5`: never a term."""
     t = strip_emphasis(text).strip().rstrip(":").strip().rstrip(".").casefold()
-    t = re.sub(r"\s*\([^)]*\)$", "", t)
+    t = _TRAILING_PARENS.sub("", t)
     return t in _LABELS or _TITLE.match(t) is not None
 
 
@@ -320,7 +328,7 @@ def is_title(text: str) -> bool:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text.casefold())
+    return _WORD.findall(text.casefold())
 
 
 def looks_like_term(term: str, max_words: int = 7) -> bool:
@@ -335,14 +343,14 @@ def looks_like_term(term: str, max_words: int = 7) -> bool:
         return False
     if "http" in plain.casefold() or "www." in plain.casefold():
         return False
-    if re.search(r"[.!?;]\s", plain) or plain.endswith((".", ",", ";", "!", "?", "-")):
+    if _INNER_STOP.search(plain) or plain.endswith((".", ",", ";", "!", "?", "-")):
         return False
     if _CLOCK.search(plain):
         return False
     words = _words(plain)
     if not words or len(plain.split()) > max_words:
         return False
-    if not re.search(r"[^\W\d_]", plain):
+    if _LETTER.search(plain) is None:
         return False
     if len(words) > 1 and (
         words[-1] in _FUNCTION_WORDS or words[0] == "i" or _CLAUSE_WORDS.intersection(words)
@@ -370,9 +378,9 @@ def _usable_definition(definition: str) -> bool:
         return False
     if starts_with_url(d) or _TIME_START.match(d):
         return False
-    if re.match(r"^//", d):
+    if d.startswith("//"):
         return False  # `https://…` split at its colon
-    return re.search(r"[^\W\d_]", d) is not None
+    return _LETTER.search(d) is not None
 
 
 def split_definition(text: str) -> tuple[str, str] | None:
@@ -437,7 +445,7 @@ def continues(prev: str, line: str) -> bool:
     a, b = prev.rstrip(), line.lstrip()
     if len(a) < 30 or not b or _SENTENCE_END.search(a):
         return False
-    if re.match(r"^(\*\*)?[QA]:", b):
+    if _QA_START.match(b):
         return False
     last = a.rsplit(None, 1)[-1].casefold()
     return b[0].islower() or last in _FUNCTION_WORDS

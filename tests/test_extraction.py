@@ -1,0 +1,193 @@
+"""Extraction beyond single cases: frontmatter switches, problems, explicit cards winning,
+context paths, and `flashgen list --format json`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from flashgen.cards import Extraction
+from flashgen.cli import main
+from flashgen.extract import extract
+from flashgen.notes import read_note
+from tests.conftest import write
+
+ALL_KINDS = """\
+# Week 2
+
+**Packet**: a small unit of data sent across a network with its own header.
+
+## Layers
+- Link
+- Internet
+
+Q: Which layer does IP belong to?
+A: The internet layer.
+
+A router works at the ==internet layer==.
+"""
+
+
+def extract_text(root: Path, text: str, rel: str = "notes/note.md") -> Extraction:
+    path = write(root, rel, text)
+    note, problems = read_note(path, root / "notes")
+    assert note is not None and not problems
+    return extract(note)
+
+
+def kinds(ex: Extraction) -> list[str]:
+    return [c.kind for c in ex.cards]
+
+
+def test_every_kind_by_default(in_tmp: Path) -> None:
+    assert kinds(extract_text(in_tmp, ALL_KINDS)) == ["definition", "key_points", "qa", "cloze"]
+
+
+def test_frontmatter_false_skips_the_note_quietly(in_tmp: Path) -> None:
+    ex = extract_text(in_tmp, "---\nflashgen: false\n---\n" + ALL_KINDS)
+    assert ex.cards == () and ex.problems == ()
+
+
+def test_frontmatter_turns_kinds_off(in_tmp: Path) -> None:
+    ex = extract_text(in_tmp, "---\nflashgen: {key_points: false}\n---\n" + ALL_KINDS)
+    assert kinds(ex) == ["definition", "qa", "cloze"]
+    ex = extract_text(
+        in_tmp, "---\nflashgen:\n  definitions: false\n  cloze: false\n---\n" + ALL_KINDS
+    )
+    assert kinds(ex) == ["key_points", "qa"]
+
+
+def test_frontmatter_reverse_applies_to_definitions_only(in_tmp: Path) -> None:
+    ex = extract_text(in_tmp, "---\nreverse: true\n---\n" + ALL_KINDS)
+    assert [(c.kind, c.reverse) for c in ex.cards] == [
+        ("definition", True),
+        ("key_points", False),
+        ("qa", False),
+        ("cloze", False),
+    ]
+    ex = extract_text(in_tmp, "---\nflashgen: {reverse: true}\n---\n" + ALL_KINDS)
+    assert ex.cards[0].reverse
+
+
+def test_bad_frontmatter_options_are_reported(in_tmp: Path) -> None:
+    ex = extract_text(in_tmp, "---\nflashgen: {flashcards: true, cloze: maybe}\n---\n" + ALL_KINDS)
+    assert [str(p) for p in ex.problems] == [
+        "notes/note.md:2: unknown flashgen option 'flashcards' in frontmatter",
+        "notes/note.md:2: flashgen option 'cloze' must be true or false",
+    ]
+    assert len(ex.cards) == 4
+
+
+def test_broken_explicit_syntax_is_a_problem_with_its_line(in_tmp: Path) -> None:
+    ex = extract_text(
+        in_tmp,
+        "# Review\n\nQ: What does ACID stand for?\n\nLatency :: \n\nA: orphan answer\n",
+    )
+    assert ex.cards == ()
+    assert [str(p) for p in ex.problems] == [
+        "notes/note.md:3: question has no answer: add an 'A:' line under it",
+        "notes/note.md:5: 'Latency ::' has no definition after '::'",
+        "notes/note.md:1: no cards found in this note",
+    ]
+
+
+def test_explicit_definition_wins_over_an_implicit_one(in_tmp: Path) -> None:
+    ex = extract_text(
+        in_tmp,
+        "Latency: how long things take.\n\nLatency :: the time between a request and its response.\n",
+    )
+    assert [(c.front, c.back) for c in ex.cards] == [
+        ("Latency", "the time between a request and its response.")
+    ]
+
+
+def test_answer_in_the_next_paragraph_and_over_several_lines(in_tmp: Path) -> None:
+    ex = extract_text(
+        in_tmp,
+        "**Q:** Name two ACID properties.\n\nA: Atomicity\nDurability\n\n"
+        "- Q: Which port does HTTPS use?\n  A: 443\n",
+    )
+    assert [(c.kind, c.front, c.back, c.source.line) for c in ex.cards] == [
+        ("qa", "Name two ACID properties.", "Atomicity\nDurability", 1),
+        ("qa", "Which port does HTTPS use?", "443", 6),
+    ]
+
+
+def test_definition_items_leave_the_key_points_and_keep_their_sub_points(in_tmp: Path) -> None:
+    ex = extract_text(
+        in_tmp,
+        "## Storage\n\n- Data lake: raw files of any format\n  - cheap\n  - schema on read\n"
+        "- Most teams use both\n- ==Parquet== is a columnar format\n",
+    )
+    assert [(c.kind, c.front, c.back, c.items, c.extra) for c in ex.cards] == [
+        ("key_points", "Storage", "", ("Most teams use both",), ""),
+        ("definition", "Data lake", "raw files of any format", (), "- cheap\n- schema on read"),
+        ("cloze", "{{c1::Parquet}} is a columnar format", "", (), ""),
+    ]
+
+
+def test_context_is_the_heading_path_and_loose_section_lines(in_tmp: Path) -> None:
+    ex = extract_text(
+        in_tmp,
+        "# Class notes\n\nLecture 5: Tools and Infrastructure\n\nRoles\n"
+        "Data owner: accountable for a data set.\n\n## Deployment gap\n\n### Causes\n"
+        "- scale\n- versioning\n\n## Costs\n\nEgress: paying to move data out of a cloud.\n",
+    )
+    assert [(c.front, c.context, c.source.line) for c in ex.cards] == [
+        ("Data owner", ("Class notes", "Lecture 5: Tools and Infrastructure", "Roles"), 6),
+        ("Causes", ("Class notes", "Deployment gap"), 10),
+        ("Egress", ("Class notes", "Costs"), 16),
+    ]
+
+
+def test_the_same_input_gives_the_same_cards(in_tmp: Path) -> None:
+    first = extract_text(in_tmp, ALL_KINDS)
+    second = extract_text(in_tmp, ALL_KINDS)
+    assert first.cards == second.cards
+
+
+def test_list_json_reflects_every_kind(in_tmp: Path) -> None:
+    write(in_tmp, "notes/net/week-02.md", ALL_KINDS)
+    result = CliRunner().invoke(main, ["list", "--format", "json", "notes"])
+    assert result.exit_code == 0, result.output
+    cards = json.loads(result.stdout)
+    assert [set(c) for c in cards] == [
+        {"guid", "deck", "kind", "front", "back", "tags", "context", "source"},
+        {"guid", "deck", "kind", "front", "back", "tags", "context", "source", "items"},
+        {"guid", "deck", "kind", "front", "back", "tags", "context", "source"},
+        {"guid", "deck", "kind", "front", "back", "tags", "context", "source"},
+    ]
+    assert [(c["kind"], c["front"], c["back"], c["context"], c["source"]) for c in cards] == [
+        (
+            "definition",
+            "Packet",
+            "a small unit of data sent across a network with its own header.",
+            "Week 2",
+            {"path": "notes/net/week-02.md", "line": 3},
+        ),
+        (
+            "key_points",
+            "Layers",
+            "Link\nInternet",
+            "Week 2",
+            {"path": "notes/net/week-02.md", "line": 5},
+        ),
+        (
+            "qa",
+            "Which layer does IP belong to?",
+            "The internet layer.",
+            "Week 2 › Layers",
+            {"path": "notes/net/week-02.md", "line": 9},
+        ),
+        (
+            "cloze",
+            "A router works at the {{c1::internet layer}}.",
+            "",
+            "Week 2 › Layers",
+            {"path": "notes/net/week-02.md", "line": 12},
+        ),
+    ]
+    assert cards[1]["items"] == ["Link", "Internet"]
+    assert {c["deck"] for c in cards} == {"net::Week 2"}
