@@ -181,3 +181,20 @@ def test_problem_line_format() -> None:
 
     p = Problem(SourceRef("notes/a.md", 3), "broken", "error")
     assert problem_line(p) == "notes/a.md:3: error: broken"
+
+
+def test_shell_completion_as_documented() -> None:
+    from click.testing import CliRunner
+
+    from flashgen.cli import main
+
+    env = {
+        "_FLASHGEN_COMPLETE": "bash_complete",
+        "COMP_WORDS": "flashgen list --format ",
+        "COMP_CWORD": "3",
+    }
+    result = CliRunner().invoke(main, [], env=env, prog_name="flashgen")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "plain,table\nplain,json\nplain,csv\nplain,tsv\n",
+    )
