@@ -46,7 +46,8 @@ class Rendered:
     """Images not found, refused, too large or remote: the card is built anyway."""
 
 
-# Tags the sanitizer keeps, on top of nh3's defaults; everything else is dropped.
+# Attributes the sanitizer keeps: nh3's defaults, plus classes for highlighted code, image
+# sizes, table alignment and text colour. Every other attribute (`onclick`, ...) is dropped.
 _ATTRIBUTES = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
     "img": {"src", "alt", "title", "width", "height"},
@@ -180,37 +181,40 @@ def renderer() -> MarkdownIt:
     return md
 
 
-_RULES: dict[str, object] = {
-    "attributes": _ATTRIBUTES,
-    "clean_content_tags": _STRIP_WITH_CONTENT,
-    "filter_style_properties": _STYLE_PROPERTIES,
-}
+ImageSrc = Callable[[str], str | None]
+"""Rewrites one `<img src>` value; None drops the attribute."""
 
 
-@lru_cache(maxsize=1)
-def _cleaner() -> nh3.Cleaner:
-    return nh3.Cleaner(**_RULES)  # type: ignore[arg-type]
+def _cleaner(attribute_filter: Callable[[str, str, str], str | None] | None = None) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        attributes=_ATTRIBUTES,
+        clean_content_tags=_STRIP_WITH_CONTENT,
+        filter_style_properties=_STYLE_PROPERTIES,
+        attribute_filter=attribute_filter,
+    )
 
 
-def sanitise(fragment: str, image_src: Callable[[str], str | None] | None = None) -> str:
-    """Keep harmless HTML only; `image_src` rewrites each `<img src>` (None drops it)."""
+_plain_cleaner = lru_cache(maxsize=1)(_cleaner)
+
+
+def sanitise(fragment: str, image_src: ImageSrc | None = None) -> str:
+    """Keep harmless HTML only; `image_src` rewrites each `<img src>`."""
     if image_src is None or "<img" not in fragment.lower():
-        return _cleaner().clean(fragment)
+        return _plain_cleaner().clean(fragment)
 
     def rewrite(tag: str, attr: str, value: str) -> str | None:
         return image_src(value) if (tag, attr) == ("img", "src") else value
 
-    cleaner = nh3.Cleaner(**_RULES, attribute_filter=rewrite)  # type: ignore[arg-type]
-    return cleaner.clean(fragment)
+    return _cleaner(rewrite).clean(fragment)
 
 
-def markdown_html(text: str, image_src: Callable[[str], str | None] | None = None) -> str:
+def markdown_html(text: str, image_src: ImageSrc | None = None) -> str:
     """Render a block of markdown to sanitised HTML."""
     out: str = renderer().render(text)
     return sanitise(out, image_src).strip()
 
 
-def inline_html(text: str, image_src: Callable[[str], str | None] | None = None) -> str:
+def inline_html(text: str, image_src: ImageSrc | None = None) -> str:
     """Render a short piece (a term, a question) without a wrapping paragraph."""
     out = markdown_html(text, image_src)
     if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
@@ -240,6 +244,7 @@ class _Images:
         self.problems: dict[tuple[int, str], Problem] = {}
 
     def src(self, ref: str) -> str | None:
+        """The `src` the field gets: a media name, the remote URL, or None (not usable)."""
         if is_remote(ref):
             self._warn(ref, f"remote image needs a connection to show: {ref}")
             return ref
