@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from flashgen.config import Config, find_config, load_config
+from flashgen.decks import DeckNames, deck_name
 from tests.conftest import run_cli, write
 
 NOTE = "# Net\n\nLatency: the time one message takes to arrive.\n"
@@ -181,3 +182,32 @@ def test_invalid_toml(in_tmp: Path) -> None:
 def test_missing_named_config_file(in_tmp: Path) -> None:
     code, _, err = run_cli("build", "--config", "nope.toml")
     assert (code, err) == (2, "Error: --config nope.toml: no such file\n")
+
+
+def test_media_size_limit(in_tmp: Path) -> None:
+    write(in_tmp, "notes/a.md", "# Net\n\nLatency: delay ![big](big.png) here.\n")
+    write(in_tmp, "notes/big.png", b"\x89PNG" + bytes(1_572_860))
+    write(in_tmp, "flashgen.toml", "media-max-mb = 1\n")
+    code, _, err = run_cli("check")
+    assert (code, err) == (0, "Checked 1 note: 1 warning.\n")
+    code, out, _ = run_cli("check", "--config", "media-max-mb = 2")
+    assert (code, out) == (0, "")
+    code, out, _ = run_cli("check", "-q")
+    assert out == "notes/a.md:3: warning: image is 1.5 MB, over the 1 MB limit; left out: big.png\n"
+
+
+@pytest.mark.parametrize(
+    ("naming", "prefix", "folder", "frontmatter", "expected"),
+    [
+        ("folders-and-title", "", ("mlops",), None, "mlops::Lecture 5 Tools"),
+        ("folders", "", ("mlops", "week 5"), None, "mlops::week 5"),
+        ("folders", "", (), None, "Lecture 5 Tools"),  # no folder: the title
+        ("title", "", ("mlops",), None, "Lecture 5 Tools"),
+        ("title", "Uni::CS", ("mlops",), None, "Uni::CS::Lecture 5 Tools"),
+        ("folders", "Uni", ("mlops",), "MLOps::Week 5", "Uni::MLOps::Week 5"),
+    ],
+)
+def test_deck_naming(
+    naming: DeckNames, prefix: str, folder: tuple[str, ...], frontmatter: str | None, expected: str
+) -> None:
+    assert deck_name(folder, "Lecture 5: Tools", frontmatter, naming, prefix) == expected
