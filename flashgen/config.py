@@ -268,7 +268,7 @@ def _resolve(
     kinds = set(default.kinds)
     for kind, on in cast(Mapping[str, bool], values.get("kinds", {})).items():
         (kinds.add if on else kinds.discard)(cast(Kind, kind))
-    forced = [(k, v) for k, v in cast(Mapping[str, bool], cli.get("kinds", {})).items()]
+    forced = list(cast(Mapping[str, bool], cli.get("kinds", {})).items())
     if "reverse" in cli:
         forced.append(("reverse", cast(bool, cli["reverse"])))
     return Config(
