@@ -133,12 +133,17 @@ def test_context_is_the_heading_path_and_loose_section_lines(in_tmp: Path) -> No
         in_tmp,
         "# Class notes\n\nLecture 5: Tools and Infrastructure\n\nRoles\n"
         "Data owner: accountable for a data set.\n\n## Deployment gap\n\n### Causes\n"
-        "- scale\n- versioning\n\n## Costs\n\nEgress: paying to move data out of a cloud.\n",
+        "- scale\n- versioning\n\n## Costs\n\nEgress: paying to move data out of a cloud.\n\n"
+        "## Atomicity\n\n> All or nothing.\n\nWeek 6 - Monitoring\n\nTools\nDrift\n"
+        "“A change in the data a model sees”.\n\nPSI: a drift score.\n",
     )
     assert [(c.front, c.context, c.source.line) for c in ex.cards] == [
         ("Data owner", ("Class notes", "Lecture 5: Tools and Infrastructure", "Roles"), 6),
         ("Causes", ("Class notes", "Deployment gap"), 10),
         ("Egress", ("Class notes", "Costs"), 16),
+        ("Atomicity", ("Class notes",), 18),
+        ("Drift", ("Class notes", "Atomicity", "Week 6 - Monitoring"), 25),
+        ("PSI", ("Class notes", "Atomicity", "Week 6 - Monitoring"), 28),
     ]
 
 

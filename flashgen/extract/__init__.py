@@ -22,7 +22,7 @@ from flashgen.extract import (
     quoted,
     sentence,
 )
-from flashgen.extract.base import Rule, starts_fresh
+from flashgen.extract.base import Match, Rule, starts_fresh
 from flashgen.extract.outline import Unit, outline
 from flashgen.extract.terms import is_heading_like, is_title, normalise_term
 
@@ -82,23 +82,23 @@ def find_drafts(
     i = 0
     while i < len(units):
         unit = units[i]
-        context = _ctx(headings)
-        if unit.kind == "heading" and unit.depth == 0:
+        is_heading = unit.kind == "heading" and unit.depth == 0
+        if is_heading:
             _push(headings, unit.level, unit.text)
-        for name, rule in RULES:
-            m = rule(units, i)
-            if m is not None:
-                here = _ctx(headings)
-                found.extend(
-                    (d, context if d.line == unit.line else here, name in EXPLICIT_RULES)
-                    for d in m.drafts
-                )
-                problems.extend(m.problems)
-                i = max(m.next, i + 1)
-                break
-        else:
+        name, m = _first_match(units, i)
+        if m is None:
             _loose_heading(units, i, headings)
             i += 1
+            continue
+        if name == "quoted_definition" and unit.kind == "text" and _is_loose(headings):
+            headings.pop()  # a loose term line starts a section of its own
+        here = _ctx(headings)
+        at_unit = _ctx(headings[:-1]) if is_heading else here  # a heading's card: the path above
+        found.extend(
+            (d, at_unit if d.line == unit.line else here, name in EXPLICIT_RULES) for d in m.drafts
+        )
+        problems.extend(m.problems)
+        i = max(m.next, i + 1)
     explicit_terms = {
         normalise_term(d.term or d.front)
         for d, _, explicit_card in found
@@ -114,6 +114,18 @@ def find_drafts(
     return drafts, problems
 
 
+def _first_match(units: Sequence[Unit], i: int) -> tuple[str, Match | None]:
+    for name, rule in RULES:
+        m = rule(units, i)
+        if m is not None:
+            return name, m
+    return "", None
+
+
+def _is_loose(headings: list[tuple[int, str]]) -> bool:
+    return bool(headings) and headings[-1][0] == _LOOSE_LEVEL
+
+
 def _push(headings: list[tuple[int, str]], level: int, text: str) -> None:
     while headings and headings[-1][0] >= level:
         headings.pop()
@@ -123,12 +135,12 @@ def _push(headings: list[tuple[int, str]], level: int, text: str) -> None:
 def _loose_heading(units: Sequence[Unit], i: int, headings: list[tuple[int, str]]) -> None:
     """A title or heading-like line that made no card names the section below it."""
     unit = units[i]
-    if unit.kind != "text" or not unit.first or unit.depth or not starts_fresh(units, i):
+    if unit.kind != "text" or unit.depth or not starts_fresh(units, i):
         return
     text = unit.text.strip()
     if is_title(text):
         _push(headings, _TITLE_LEVEL, text)
-    elif is_heading_like(text.rstrip(":")):
+    elif unit.first and is_heading_like(text.rstrip(":")):
         _push(headings, _LOOSE_LEVEL, text.rstrip(":").strip())
 
 

@@ -16,6 +16,9 @@ from flashgen.extract.terms import is_heading_like, is_label, looks_like_term, s
 _QUOTED = re.compile(r'^\s*[“"«„](?P<q>[^“”"«»„]+)[”"»“]\s*[.,;]?\s*$')
 
 
+_CALLOUT = re.compile(r"^\[![\w-]+\][+-]?\s*")
+
+
 def unquote(text: str) -> str | None:
     """`“The extension of …”.` → `The extension of …`; None if not a quoted sentence."""
     m = _QUOTED.match(text)
@@ -23,8 +26,10 @@ def unquote(text: str) -> str | None:
 
 
 def quote_text(unit: Unit) -> str:
-    """A blockquote's paragraphs, each on one line, with enclosing quote marks removed."""
+    """A blockquote's paragraphs, each on one line, with enclosing quote marks removed
+    (and the `[!tip]` marker of an Obsidian callout)."""
     text = "\n\n".join(flat(p) for p in unit.text.split("\n\n") if p.strip())
+    text = _CALLOUT.sub("", text)
     return unquote(text) or text
 
 
@@ -53,7 +58,7 @@ def match(units: Sequence[Unit], i: int) -> Match | None:
             definition = unquote(flat("\n".join(u.text for u in units[i + 1 : j]))) or ""
         else:
             return None
-    elif head.kind == "text" and head.first and starts_fresh(units, i):
+    elif head.kind == "text" and starts_fresh(units, i):
         if not is_heading_like(head.text):
             return None
         if head.last and nxt.kind == "quote" and nxt.line == head.end and is_definition_quote(nxt):

@@ -278,6 +278,7 @@ _URL = re.compile(r"^(<)?(https?://|www\.)\S+>?$", re.IGNORECASE)
 _URL_START = re.compile(r"^<?(https?://|www\.)", re.IGNORECASE)
 _TIME_START = re.compile(r"^\d{1,2}(:\d{2}|\s*[ap]\.?m\b)", re.IGNORECASE)
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")
+_TITLE_SEPARATOR = re.compile(r":\s|:$|\s+[-–—]\s+")
 _LINK_ANYWHERE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MARKUP = re.compile(r"[*_`~=]+")
 _SPACES = re.compile(r"\s+")
@@ -322,9 +323,11 @@ def is_label(text: str) -> bool:
 
 
 def is_title(text: str) -> bool:
-    """`Lecture 5: Tools and Infrastructure`, `Part 2: Reading`: names a section, not a term."""
-    head, sep, _ = text.partition(":")
-    return bool(sep) and _TITLE.match(strip_emphasis(head).strip()) is not None
+    """`Lecture 5: Tools and Infrastructure`, `Week 9 - Monetary policy`, `Part 2`: a section
+    name, not a term."""
+    head = _TITLE_SEPARATOR.split(strip_emphasis(text.strip()), maxsplit=1)[0].strip()
+    m = _TITLE.match(head)
+    return m is not None and (m.end() == len(head) or head[m.end() :].lstrip()[:1] == "(")
 
 
 def _words(text: str) -> list[str]:
