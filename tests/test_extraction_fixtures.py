@@ -2,7 +2,8 @@
 
 Each file has a `description`, the note's `input` (frontmatter included, if any) and the
 `expected` cards in order: `kind`, `front`, `back` (or `items` for key points) and,
-optionally, `line`. Adding a case is adding a file.
+optionally, `line` and `extra` (compared when any card of the case gives one). Adding a
+case is adding a file.
 """
 
 from __future__ import annotations
@@ -26,15 +27,17 @@ def load_case(path: Path) -> dict[str, Any]:
     return case
 
 
-def as_compared(card: dict[str, Any], with_line: bool) -> dict[str, Any]:
+OPTIONAL = ("line", "extra")
+
+
+def as_compared(card: dict[str, Any], optional: set[str]) -> dict[str, Any]:
     out = {
         "kind": card["kind"],
         "front": card["front"],
         "back": card.get("back", ""),
         "items": list(card.get("items", [])),
     }
-    if with_line:
-        out["line"] = card["line"]
+    out.update({key: card.get(key, "") for key in optional})
     return out
 
 
@@ -49,7 +52,7 @@ def test_fixture(path: Path, tmp_path: Path) -> None:
     note, problems = read_note(note_path, tmp_path / "notes")
     assert note is not None and not problems
     cards = extract(note).cards
-    with_line = any("line" in c for c in case["expected"])
+    optional = {key for key in OPTIONAL for c in case["expected"] if key in c}
     got = [
         as_compared(
             {
@@ -58,10 +61,11 @@ def test_fixture(path: Path, tmp_path: Path) -> None:
                 "back": c.back,
                 "items": c.items,
                 "line": c.source.line,
+                "extra": c.extra,
             },
-            with_line,
+            optional,
         )
         for c in cards
     ]
-    want = [as_compared({"line": 0, **c}, with_line) for c in case["expected"]]
+    want = [as_compared(c, optional) for c in case["expected"]]
     assert got == want, case["description"]

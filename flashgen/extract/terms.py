@@ -402,6 +402,8 @@ def split_definition(text: str) -> tuple[str, str] | None:
     definition = (m.group("d") or "").strip()
     if not looks_like_term(term) or not _usable_definition(definition):
         return None
+    if _words(term)[-1:] in (["definition"], ["definitions"]):
+        return None  # `Formal definition:` qualifies a definition; `X definition:` is sentence.py's
     if definition.endswith(":"):
         return None  # a lead-in such as `Two main classes: analytic and operational:`
     return strip_emphasis(term), definition
@@ -451,4 +453,5 @@ def continues(prev: str, line: str) -> bool:
     if _QA_START.match(b):
         return False
     last = a.rsplit(None, 1)[-1].casefold()
-    return b[0].islower() or last in _FUNCTION_WORDS
+    start = b.lstrip("=*_`[(\"'“\u2018")[:1]
+    return start.islower() or last in _FUNCTION_WORDS
