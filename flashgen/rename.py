@@ -7,15 +7,16 @@ new card inherits the old card's GUID (and so its review history) if this rule p
 Two cards are *candidates* when they have the same kind and note type and
 
 1. they come from the same note and their terms are close, or
-2. their terms are equal or close and their answers are close, or
+2. their terms share a name and their answers are close, or
 3. their answers are the same and at least `MIN_TOKENS` words long.
 
-Terms are *close* when one of the term's names (the term without its parenthesised parts,
-and each parenthesised part: `dvc (data version control)` → `dvc`, `data version control`)
-is within `TERM_CLOSE` edit similarity of one of the other's: `lakehouse architechture` →
-`lakehouse architecture`, `dvc` → `dvc (data version control)`. Answers are compared as
-sets of words (the rendered back, or a cloze's text): *same* from `ANSWER_SAME` Jaccard
-similarity, *close* from `ANSWER_CLOSE`.
+A term's *names* are the term without its parenthesised parts and each parenthesised part:
+`dvc (data version control)` has the names `dvc` and `data version control`, so it shares a
+name with `dvc` and with `data version control`. Terms are *close* when they share a name
+or a name of one is within `TERM_CLOSE` edit similarity of a name of the other:
+`lakehouse architechture` → `lakehouse architecture`. Answers are compared as sets of words
+(the rendered back, or a cloze's text): *same* from `ANSWER_SAME` Jaccard similarity,
+*close* from `ANSWER_CLOSE`.
 
 A candidate pair's strength is term (equal 2, close 1) + answer (same 2, close 1) + same
 note (1). A pair is accepted when each card is the other's only strongest candidate; this
@@ -125,13 +126,16 @@ def similarity(a: str, b: str) -> float:
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     """Shared words / all words; 0.0 when both are empty (no answer says nothing)."""
-    return len(a & b) / len(a | b) if a or b else 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared) if a or b else 0.0
 
 
 def term_level(a: Sketch, b: Sketch) -> int:
     """2 equal, 1 close, 0 neither."""
     if a.term == b.term:
         return 2
+    if a.names & b.names:
+        return 1
     # Names differing in length by more than the threshold allows cannot be close.
     for x in a.names:
         for y in b.names:
@@ -153,43 +157,66 @@ def strength(old: Sketch, new: Sketch) -> int:
     if old.kind != new.kind or old.model != new.model:
         return 0
     same_note = old.note == new.note
-    term = term_level(old, new)
     answer = answer_level(old, new)
-    long_enough = min(len(old.words), len(new.words)) >= MIN_TOKENS
-    if (same_note and term >= 1) or (term >= 1 and answer >= 1) or (answer == 2 and long_enough):
-        return term + answer + int(same_note)
-    return 0
+    by_name = answer >= 1 and bool(old.names & new.names)
+    by_answer = answer == 2 and min(len(old.words), len(new.words)) >= MIN_TOKENS
+    if not (same_note or by_name or by_answer):
+        return 0
+    # Only now the edit distance, the one costly comparison.
+    term = term_level(old, new)
+    if not (by_name or by_answer or term >= 1):
+        return 0
+    return term + answer + int(same_note)
+
+
+def _note_block(s: Sketch) -> list[tuple[str, str]]:
+    return [(s.note, s.kind)]
+
+
+def _name_blocks(s: Sketch) -> list[tuple[str, str]]:
+    return [(name, s.kind) for name in s.names]
 
 
 def _pairs_to_score(old: Sequence[Sketch], new: Sequence[Sketch]) -> set[tuple[int, int]]:
     """Index pairs that can be candidates, without comparing every old card with every new one.
 
-    A candidate pair either shares its note (rule 1) or has close answers (rules 2 and 3).
-    Close answers share at least ceil(ANSWER_CLOSE * n) of each side's n words, so they
-    share one of each side's rarest n - ceil(ANSWER_CLOSE * n) + 1 words (prefix filtering).
+    A candidate pair shares its note (rule 1), a name (rule 2) or most of its answer words
+    (rule 3). Answers that are the same share at least ceil(ANSWER_SAME * n) of each side's
+    n words, so they share one of each side's rarest n - ceil(ANSWER_SAME * n) + 1 words
+    (prefix filtering), and neither has fewer than ANSWER_SAME times the other's words.
     """
     out: set[tuple[int, int]] = set()
-    by_note: dict[tuple[str, str], list[int]] = {}
-    for i, o in enumerate(old):
-        by_note.setdefault((o.note, o.kind), []).append(i)
-    for j, n in enumerate(new):
-        out.update((i, j) for i in by_note.get((n.note, n.kind), ()))
+    for block in (_note_block, _name_blocks):
+        index: dict[tuple[str, str], list[int]] = {}
+        for i, o in enumerate(old):
+            for b in block(o):
+                index.setdefault(b, []).append(i)
+        for j, n in enumerate(new):
+            for b in block(n):
+                out.update((i, j) for i in index.get(b, ()))
     frequency: dict[str, int] = {}
     for s in (*old, *new):
         for w in s.words:
             frequency[w] = frequency.get(w, 0) + 1
 
     def prefix(words: frozenset[str]) -> list[str]:
+        if len(words) < MIN_TOKENS:
+            return []
         ordered = sorted(words, key=lambda w: (frequency[w], w))
-        return ordered[: len(ordered) - math.ceil(ANSWER_CLOSE * len(ordered)) + 1]
+        return ordered[: len(ordered) - math.ceil(ANSWER_SAME * len(ordered)) + 1]
 
     by_word: dict[str, list[int]] = {}
     for i, o in enumerate(old):
         for w in prefix(o.words):
             by_word.setdefault(w, []).append(i)
     for j, n in enumerate(new):
+        size = len(n.words)
         for w in prefix(n.words):
-            out.update((i, j) for i in by_word.get(w, ()))
+            out.update(
+                (i, j)
+                for i in by_word.get(w, ())
+                if ANSWER_SAME * size <= len(old[i].words) <= size / ANSWER_SAME
+            )
     return out
 
 

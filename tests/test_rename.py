@@ -205,6 +205,14 @@ def test_ambiguous_matches_are_refused(
             id="another note type",
         ),
         pytest.param(
+            card("l5|definition|shadow deployment", SHADOW),
+            card(
+                "w5/tools|definition|shadow deploymnet",
+                "running a new model beside the live one and logging its answers quietly",
+            ),
+            id="note moved, term misspelled and definition edited at once",
+        ),
+        pytest.param(
             card("n|definition|ram", "memory that loses its content without power"),
             card("n|definition|rom", "memory written once at the factory"),
             id="short terms one letter apart",
