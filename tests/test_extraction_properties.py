@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.configuration import set_hypothesis_home_dir
 
 from flashgen.cards import Note
 from flashgen.extract import extract
@@ -15,7 +13,6 @@ from flashgen.notes import split_frontmatter
 
 # Hypothesis' pytest plugin caches the constants of local modules during collection,
 # before any fixture runs: point its storage outside the repository now.
-set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "flashgen-hypothesis")
 
 PIECES = [
     "# ",
