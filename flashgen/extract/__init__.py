@@ -94,11 +94,18 @@ def find_drafts(
             headings.pop()  # a loose term line starts a section of its own
         here = _ctx(headings)
         at_unit = _ctx(headings[:-1]) if is_heading else here  # a heading's card: the path above
+        matched = list(m.drafts)
+        nxt = max(m.next, i + 1)
+        block = _attached_block(units, nxt)
+        if block is not None and matched and matched[-1].kind in ("definition", "key_points", "qa"):
+            last = matched[-1]
+            matched[-1] = replace(last, extra="\n\n".join(x for x in (last.extra, block) if x))
+            nxt += 1
         found.extend(
-            (d, at_unit if d.line == unit.line else here, name in EXPLICIT_RULES) for d in m.drafts
+            (d, at_unit if d.line == unit.line else here, name in EXPLICIT_RULES) for d in matched
         )
         problems.extend(m.problems)
-        i = max(m.next, i + 1)
+        i = nxt
     explicit_terms = {
         normalise_term(d.term or d.front)
         for d, _, explicit_card in found
@@ -112,6 +119,16 @@ def find_drafts(
         or normalise_term(d.term or d.front) not in explicit_terms
     ]
     return drafts, problems
+
+
+def _attached_block(units: Sequence[Unit], j: int) -> str | None:
+    """A code block, formula or table right under a card (at most one blank line between)."""
+    if j >= len(units) or j == 0:
+        return None
+    block, prev = units[j], units[j - 1]
+    if block.kind != "opaque" or not block.source or block.line > prev.end + 1:
+        return None
+    return block.source
 
 
 def _first_match(units: Sequence[Unit], i: int) -> tuple[str, Match | None]:

@@ -48,6 +48,8 @@ class Unit:
     """Block this unit belongs to: lines of one paragraph, items of one top-level list."""
     cont: bool = False
     """A paragraph line that continues the sentence of the line before (a hard wrap)."""
+    source: str = ""
+    """For code, math and table blocks: their markdown, so a card can show them in Extra."""
 
 
 @lru_cache(maxsize=1)
@@ -70,10 +72,26 @@ _SKIP_TO_CLOSE = {"table_open": "table_close"}
 def outline(body: str, first_line: int = 1) -> tuple[Unit, ...]:
     """Split a note body (markdown after frontmatter) into units with file line numbers."""
     tokens = block_parser().parse(body)
-    return tuple(_walk(tokens, first_line - 1))
+    return tuple(_walk(tokens, first_line - 1, body))
 
 
-def _walk(tokens: Sequence[Token], offset: int) -> list[Unit]:
+_SHOWN = {"fence", "math_block", "math_block_label"}
+
+
+def _block_source(tok: Token, body_lines: list[str]) -> str:
+    """The markdown of a block that can sit under a card: a fence, a formula, a table."""
+    if tok.type == "fence":
+        fence = "~~~" if "```" in tok.content else "```"
+        return f"{fence}{tok.info}\n{tok.content}{fence}"
+    if tok.type.startswith("math_block"):
+        return f"$$\n{tok.content.strip()}\n$$"
+    if tok.map is None:
+        return ""
+    return "\n".join(ln.strip() for ln in body_lines[tok.map[0] : tok.map[1]])
+
+
+def _walk(tokens: Sequence[Token], offset: int, body: str = "") -> list[Unit]:
+    body_lines: list[str] = []
     units: list[Unit] = []
     depth = 0
     group = 0
@@ -93,12 +111,23 @@ def _walk(tokens: Sequence[Token], offset: int) -> list[Unit]:
         stop = tok.map[1] + 1 + offset if tok.map else 0
         if t in _SKIP_TO_CLOSE:
             close = _SKIP_TO_CLOSE[t]
+            table_tok = tok
             while i < n and tokens[i].type != close:
                 i += 1
             group += 1
+            if not body_lines and body:
+                body_lines = body.split("\n")
             units.append(
                 Unit(
-                    "opaque", "table", start, stop, depth=depth, first=True, last=True, group=group
+                    "opaque",
+                    "table",
+                    start,
+                    stop,
+                    depth=depth,
+                    first=True,
+                    last=True,
+                    group=group,
+                    source=_block_source(table_tok, body_lines),
                 )
             )
         elif quote_depth:
@@ -141,8 +170,19 @@ def _walk(tokens: Sequence[Token], offset: int) -> list[Unit]:
             pending = tok
         elif t in _OPAQUE:
             group += 1
+            shown = _block_source(tok, body_lines) if t in _SHOWN else ""
             units.append(
-                Unit("opaque", t, start, stop, depth=depth, first=True, last=True, group=group)
+                Unit(
+                    "opaque",
+                    t,
+                    start,
+                    stop,
+                    depth=depth,
+                    first=True,
+                    last=True,
+                    group=group,
+                    source=shown,
+                )
             )
         elif t == "inline":
             units.extend(
