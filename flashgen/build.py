@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -243,7 +244,7 @@ def build_decks(
 ) -> BuildResult:
     """Build every deck: one .apkg per top-level deck, plus the lock file.
 
-    `prune` forgets removed cards; `reset_lock` starts a new lock, keeping the old file
+    `prune` forgets cards removed by an earlier build; `reset_lock` starts a new lock, keeping the old file
     beside it as `.bak`.
     """
     extractions = extract_all(paths, options, progress=progress)
@@ -251,9 +252,10 @@ def build_decks(
     media_files = MediaFiles(max_media_bytes)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".flashgen-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        # A name of its own: two builds starting at once must not delete each other's probe.
+        fd, probe = tempfile.mkstemp(prefix=".flashgen-write-test-", dir=out_dir)
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
         raise FlashgenError(
             f"cannot write to {out_dir}: {exc.strerror}; choose another folder with -o DIR"

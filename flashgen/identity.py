@@ -279,7 +279,11 @@ def plan_lock(
     now: int,
     prune: bool = False,
 ) -> Plan:
-    """Decide GUIDs (same key, else inherited by a rename, else fresh), times and removals."""
+    """Decide GUIDs (same key, else inherited by a rename, else fresh), times and removals.
+
+    `prune` forgets the cards an earlier build marked removed; a card removed now is always
+    written once with `flashgen::removed` first, so Anki hears of every removal.
+    """
     current = dict(built)
     vanished = {k: e for k, e in old.items() if k not in current and e.state == "live"}
     matches = rename.match(
@@ -298,8 +302,8 @@ def plan_lock(
             changes.append(Change("removed", entry.deck, entry.front, entry.source))
             gone = replace(entry, state="removed", tags=tuple(sorted({*entry.tags, REMOVED_TAG})))
             gone = replace(gone, hash=content_hash(gone.parts))
-            entry = replace(gone, mod=next_mod(entry, gone.hash, now))
-        if prune:
+            cards[key] = replace(gone, mod=next_mod(entry, gone.hash, now))
+        elif prune:
             pruned += 1
         else:
             cards[key] = entry

@@ -121,6 +121,12 @@ def format_report(report: Report, verbose: bool = False) -> list[str]:
             f"in Anki, search {_search(move)}, select them all, then Cards → Change Deck "
             f'→ "{move.new}"'
         )
+    if any(c.kind == "removed" for c in report.changes):
+        lines.append(
+            "Removed cards stay in the packages with the tag flashgen::removed: after importing, "
+            "search tag:flashgen::removed in Anki's Browse, delete or suspend them, then build "
+            "with --prune"
+        )
     if report.pruned:
         lines.append(f"Forgot {_plural(report.pruned, 'removed card')} (--prune)")
     if report.lock_backup:

@@ -276,6 +276,17 @@ def test_second_build_fails_clearly_while_the_first_runs(in_tmp: Path) -> None:
     assert (in_tmp / "decks" / LOCK_NAME).read_bytes() == lock_before
 
 
+def test_builds_started_together_all_finish(in_tmp: Path) -> None:
+    write(in_tmp, "notes/bio.md", OSMOSIS)
+    cmd = [sys.executable, "-m", "flashgen", "build", "-q"]
+    for _ in range(3):
+        procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE) for _ in range(4)]
+        assert [(p.wait(timeout=60), p.stderr.read() if p.stderr else b"") for p in procs] == [
+            (0, b"")
+        ] * 4
+        assert list(load_lock(in_tmp / "decks" / LOCK_NAME).cards) == ["bio|definition|osmosis"]
+
+
 def test_second_build_waits_for_the_first(in_tmp: Path) -> None:
     write(in_tmp, "notes/bio.md", OSMOSIS)
     holder = hold_guard(in_tmp / "decks", 1.0)
@@ -290,3 +301,14 @@ def test_second_build_waits_for_the_first(in_tmp: Path) -> None:
     assert (second.returncode, second.stderr) == (0, b"")
     assert time.monotonic() - started >= 0.5
     load_lock(in_tmp / "decks" / LOCK_NAME)
+
+
+def test_prune_writes_a_fresh_removal_once_before_forgetting_it(in_tmp: Path) -> None:
+    write(in_tmp, "notes/bio.md", OSMOSIS + "\nDiffusion: spreading from high to low.\n")
+    assert run("build")[0] == 0
+    write(in_tmp, "notes/bio.md", OSMOSIS)
+    assert run("build", "--prune")[0] == 0
+    removed = load_lock(in_tmp / "decks" / LOCK_NAME).cards["bio|definition|diffusion"]
+    assert (removed.state, removed.tags[0]) == ("removed", "flashgen::removed")
+    assert run("build", "--prune")[2].startswith("Forgot 1 removed card (--prune)\n")
+    assert "bio|definition|diffusion" not in load_lock(in_tmp / "decks" / LOCK_NAME).cards

@@ -10,6 +10,11 @@ from flashgen.cli import main
 from tests.conftest import write
 
 MINUS = "\N{MINUS SIGN}"
+HINT = (
+    "Removed cards stay in the packages with the tag flashgen::removed: after importing, "
+    "search tag:flashgen::removed in Anki's Browse, delete or suspend them, then build "
+    "with --prune\n"
+)
 NET = """\
 # Networks
 
@@ -60,6 +65,7 @@ def test_report_counts_each_kind_per_deck_and_lists_cards_with_v(in_tmp: Path) -
     assert run("build")[0] == 0
     write(in_tmp, "notes/net.md", NET_EDITED)
     summary = f"Networks: +1 new  ~2 changed  →1 renamed  {MINUS}1 removed\n"
+    hint = HINT
     cards = (
         "  + Packet loss (notes/net.md:9)\n"
         "  ~ Latency (notes/net.md:3)\n"
@@ -68,12 +74,12 @@ def test_report_counts_each_kind_per_deck_and_lists_cards_with_v(in_tmp: Path) -
         f"  {MINUS} Throughput (notes/net.md:7)\n"
     )
     before = files(in_tmp)
-    assert run("diff") == (0, summary, "")
-    assert run("diff", "-v") == (0, summary + cards, "")
-    assert run("diff", "--exit-code") == (1, summary, "")
+    assert run("diff") == (0, summary + hint, "")
+    assert run("diff", "-v") == (0, summary + cards + hint, "")
+    assert run("diff", "--exit-code") == (1, summary + hint, "")
     assert files(in_tmp) == before
     built = "Built 5 cards in 2 decks → 2 packages in decks/\n"
-    assert run("build", "-v") == (0, "", summary + cards + built)
+    assert run("build", "-v") == (0, "", summary + cards + hint + built)
     assert run("diff", "--exit-code") == (0, "No changes\n", "")
     assert run("build", "-q") == (0, "", "")
 
@@ -121,6 +127,7 @@ def test_ambiguous_rename_is_a_warning_and_the_card_is_new(in_tmp: Path) -> None
             '"Color models" (notes/bio.md:5) as to "Colour model" (notes/bio.md:3); '
             "made it a new card\n"
             f"Cells: +1 new  {MINUS}2 removed\n"
+            f"{HINT}"
             "Built 1 card in 1 deck → 1 package in decks/ (1 warning)\n"
         ),
     )

@@ -176,6 +176,9 @@ def test_a_semester_of_edits(in_tmp: Path, anki_col: AnkiCollection) -> None:
     assert build() == (
         "MLOps::Lecture 5: \N{MINUS SIGN}1 removed\n"
         "  \N{MINUS SIGN} Canary release (notes/mlops/week-5/deployment.md:17)\n"
+        "Removed cards stay in the packages with the tag flashgen::removed: after importing, "
+        "search tag:flashgen::removed in Anki's Browse, delete or suspend them, then build "
+        "with --prune\n"
         "Built 6 cards in 2 decks → 2 packages in decks/\n"
     )
     assert import_all(anki_col) == ImportLog(0, 1, 6, 0)
