@@ -208,9 +208,19 @@ def sanitise(fragment: str, image_src: ImageSrc | None = None) -> str:
     return _cleaner(rewrite).clean(fragment)
 
 
+_BLOCK_START = re.compile(r"^(?: {4}|\s{0,3}(?:[#>*+\-=_`~|<$\[:]|\d{1,9}[.)]))")
+"""A line that could open a block other than a paragraph: it needs the full parser."""
+
+
 def markdown_html(text: str, image_src: ImageSrc | None = None) -> str:
     """Render a block of markdown to sanitised HTML."""
-    out: str = renderer().render(text)
+    stripped = text.strip()
+    if "\n" not in stripped and stripped and not _BLOCK_START.match(text):
+        # One line of paragraph text (most definitions): inline parsing alone gives the
+        # same HTML as the full parse, at a fraction of the cost.
+        out: str = "<p>" + renderer().renderInline(stripped) + "</p>\n"
+    else:
+        out = renderer().render(text)
     return sanitise(out, image_src).strip()
 
 
