@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import resource
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -253,14 +255,14 @@ def test_unwritable_output_folder_leaves_previous_files(
     deck = (in_tmp / "decks" / "good.apkg").read_bytes()
     lock = (in_tmp / "decks" / "flashgen.lock.json").read_bytes()
     write(in_tmp, "notes/a.md", GOOD + "Jitter: variation in latency.\n")
-    real = Path.write_bytes
+    real = tempfile.mkstemp
 
-    def denied(self: Path, data: bytes) -> int:
-        if self.name == ".flashgen-write-test":
+    def denied(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if kwargs.get("prefix") == ".flashgen-write-test-":
             raise PermissionError(13, "Permission denied")
-        return real(self, data)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_bytes", denied)
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
     code, _, err = run("build")
     assert code == 1
     assert err == (
