@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -68,6 +69,11 @@ def content_hash(parts: Iterable[str]) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
+_SOURCE_FIELD = {"basic": 4, "cloze": 3}
+"""Index of the Source field in each note type's fields."""
+_LINE_SUFFIX = re.compile(r":\d+$")
+
+
 @dataclass(frozen=True, slots=True)
 class LockEntry:
     """What the lock remembers of one card."""
@@ -92,8 +98,17 @@ class LockEntry:
 
     @property
     def parts(self) -> tuple[str, ...]:
-        """What `hash` is computed from."""
-        return (self.model, self.deck, *self.fields, *self.tags)
+        """What `hash` is computed from: everything written, except the Source field's line.
+
+        A card that only moved within its file (a card added above it) is not changed: its
+        mod time stays, so Anki does not update it and the report does not list it. The
+        line in Anki's Source field is refreshed the next time the card's content changes.
+        """
+        fields = list(self.fields)
+        at = _SOURCE_FIELD.get(self.model)
+        if at is not None and at < len(fields):
+            fields[at] = _LINE_SUFFIX.sub("", fields[at])
+        return (self.model, self.deck, *fields, *self.tags)
 
 
 @dataclass(frozen=True, slots=True)

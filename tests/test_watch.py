@@ -64,7 +64,7 @@ def test_an_error_in_a_note_is_printed_and_watching_goes_on(
         "Built 2 cards in 2 decks → 2 packages in decks/ (1 warning)\n"
         "Watching notes for changes (Ctrl-C to stop)\n"
         "notes/b.md changed\n"
-        "Broken: ~1 changed\n"
+        "No changes\n"  # only the frontmatter was fixed: the card just moved up
         "Built 2 cards in 2 decks → 2 packages in decks/\n"
         "flashgen.toml changed\n"
         "Error: invalid configuration (1 problem):\n"
