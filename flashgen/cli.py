@@ -181,14 +181,16 @@ def list_command(
 
     from flashgen.build import collect_cards
     from flashgen.config import load_config
-    from flashgen.export import card_json, delimited, matches, table
+    from flashgen.export import card_json, delimited, known_guids, matches, table
 
     cfg = load_config(paths, None, settings)
     result = collect_cards(cfg.notes, cfg.options())
     _report_problems(result.problems, quiet)
     cards = [c for c in result.cards if matches(c, decks, kinds)]
     if fmt == "json":
-        click.echo(json.dumps([card_json(c) for c in cards], indent=2, ensure_ascii=False))
+        guids = known_guids(cfg.output)
+        data = [card_json(c, guids.get(c.key)) for c in cards]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     elif fmt in ("csv", "tsv"):
         click.echo(delimited(cards, "," if fmt == "csv" else "\t"), nl=False)
     elif cards:

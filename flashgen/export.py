@@ -6,6 +6,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from flashgen.cards import CONTEXT_SEPARATOR, Card
 from flashgen.identity import guid_for
@@ -110,3 +111,15 @@ def table(cards: Sequence[Card], width: int) -> str:
         for r in [header, *rows]
     ]
     return "\n".join(lines)
+
+
+def known_guids(out_dir: Path) -> dict[str, str]:
+    """GUIDs the lock in `out_dir` settled (renamed cards keep an older one); {} without one."""
+    from flashgen.errors import LockError
+    from flashgen.identity import LOCK_NAME, load_lock
+
+    try:
+        lock = load_lock(out_dir / LOCK_NAME)
+    except LockError:
+        return {}
+    return {key: e.guid for key, e in lock.cards.items() if e.state == "live"}
