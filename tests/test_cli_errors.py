@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -76,19 +75,6 @@ def test_missing_default_notes_folder(in_tmp: Path) -> None:
     assert code == 1
     assert err == (
         "Error: notes: no such file or folder; pass a notes folder or .md file (default: notes/)\n"
-    )
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
-def test_unwritable_output_folder(in_tmp: Path) -> None:  # pragma: no cover - needs non-root
-    write(in_tmp, "notes/a.md", GOOD)
-    out = in_tmp / "ro"
-    out.mkdir()
-    out.chmod(0o500)
-    code, _, err = run("build", "-o", "ro")
-    assert code == 1
-    assert (
-        err == "Error: cannot write to ro: Permission denied; choose another folder with -o DIR\n"
     )
 
 
