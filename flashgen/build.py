@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flashgen import anki
+from flashgen.cache import NoteCache, fingerprint
 from flashgen.cards import Card, Extraction, Problem, SourceRef
 from flashgen.decks import slug, top_level
 from flashgen.errors import FlashgenError, LockError
@@ -32,8 +33,9 @@ from flashgen.identity import (
 )
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.notes import display_path, read_note
-from flashgen.render import Rendered, render
+from flashgen.render import Rendered
 from flashgen.report import Report
+from flashgen.work import NoteWork, process_notes
 
 NOTE_SUFFIXES = (".md", ".markdown")
 ProgressFn = Callable[[str, int, int], None]
@@ -54,10 +56,8 @@ class BuildResult:
     """What the build changes (or, for `diff_decks`, would change)."""
 
 
-def find_notes(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Problem]]:
-    """Each note file with its notes root; folders are walked in sorted order."""
-    found: list[tuple[Path, Path]] = []
-    problems: list[Problem] = []
+def check_paths(paths: Sequence[Path]) -> None:
+    """Stop with a clear error when a PATH is missing, not a note, or an unreadable folder."""
     for given in paths:
         if not given.exists():
             raise FlashgenError(
@@ -69,13 +69,23 @@ def find_notes(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Pro
                 raise FlashgenError(
                     f"{given}: not a folder or a .md file; pass a notes folder or .md file"
                 )
+            continue
+        try:
+            os.listdir(given.resolve())
+        except OSError as exc:
+            raise FlashgenError(f"{given}: cannot read this folder: {exc.strerror}") from exc
+
+
+def find_notes(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Problem]]:
+    """Each note file with its notes root; folders are walked in sorted order."""
+    found: list[tuple[Path, Path]] = []
+    problems: list[Problem] = []
+    check_paths(paths)
+    for given in paths:
+        if given.is_file():
             found.append((given.resolve(), given.resolve().parent))
             continue
         root = given.resolve()
-        try:
-            os.listdir(root)
-        except OSError as exc:
-            raise FlashgenError(f"{given}: cannot read this folder: {exc.strerror}") from exc
 
         def unreadable(exc: OSError, given: Path = given) -> None:
             where = display_path(Path(exc.filename)) if exc.filename else str(given)
@@ -150,32 +160,67 @@ def _package_note(e: LockEntry) -> anki.PackageNote:
     return anki.PackageNote(e.guid, model, e.deck, e.fields, e.tags, e.mod)
 
 
+def gather(
+    paths: Sequence[Path],
+    options: Options | None = None,
+    max_media_bytes: int = MAX_MEDIA_BYTES,
+    cache: NoteCache | None = None,
+    *,
+    progress: ProgressFn | None = None,
+) -> tuple[list[NoteWork], list[Problem]]:
+    """Every note's cards and rendered fields: from the cache when unchanged, else parsed
+    (across cores when there are many). Returns the works in file order and folder problems."""
+    files, problems = find_notes(paths)
+    opts = options or Options()
+    works: list[NoteWork | None] = [None] * len(files)
+    todo: list[int] = []
+    for i, (path, _root) in enumerate(files):
+        hit = cache.get(path) if cache is not None else None
+        if hit is None:
+            todo.append(i)
+        else:
+            works[i] = hit
+
+    def tick(done: int) -> None:
+        if progress is not None:
+            progress("Reading notes", done, len(todo))
+
+    jobs = [files[i] for i in todo]
+    for i, w in zip(
+        todo, process_notes(jobs, opts, MediaFiles(max_media_bytes), tick), strict=True
+    ):
+        works[i] = w
+        if cache is not None:
+            cache.put(files[i][0], w)
+    if cache is not None:
+        cache.keep_only({str(path) for path, _ in files})
+        problems.extend(cache.problems)
+    return [w for w in works if w is not None], problems
+
+
 def plan_build(
-    extractions: Sequence[Extraction],
+    works: Sequence[NoteWork],
     lock: Lock,
     now: int,
-    media_files: MediaFiles,
     prune: bool = False,
     *,
     progress: ProgressFn | None = None,
 ) -> tuple[Plan, dict[str, dict[str, Path]], list[Problem]]:
-    """Render every card and settle its identity against the lock: a build without writing.
+    """Settle every rendered card's identity against the lock: a build without writing.
 
     Returns the plan, the media of each package (by file key) and all problems.
     """
-    result = _collected(extractions)
-    notes = {ex.note.display: ex.note for ex in extractions if ex.note is not None}
     built: list[tuple[str, LockEntry]] = []
     media: dict[str, dict[str, Path]] = {}
-    problems = list(result.problems)
-    for done, card in enumerate(result.cards):
-        if progress is not None:
-            progress("Rendering cards", done, len(result.cards))
-        rendered = render(card, notes.get(card.source.path), media_files)
-        problems.extend(rendered.problems)
-        built.append((card.key, _entry(rendered, now)))
-        file_key = slug(top_level(card.deck))
-        for m in rendered.media:
+    problems = [p for w in works for p in w.problems]
+    rendered = [r for w in works for r in w.rendered]
+    for done, r in enumerate(rendered):
+        if progress is not None and done % 256 == 0:
+            progress("Planning cards", done, len(rendered))
+        problems.extend(r.problems)
+        built.append((r.card.key, _entry(r, now)))
+        file_key = slug(top_level(r.card.deck))
+        for m in r.media:
             media.setdefault(file_key, {})[m.name] = m.path
     plan = plan_lock(built, lock.cards, now, prune)
     problems.extend(plan.problems)
@@ -189,11 +234,12 @@ def diff_decks(
     max_media_bytes: int = MAX_MEDIA_BYTES,
 ) -> BuildResult:
     """What `build_decks` would change, against the lock in `out_dir`; writes nothing."""
-    extractions = extract_all(paths, options)
+    cache = NoteCache.load(out_dir, fingerprint(options or Options(), max_media_bytes))
+    works, found = gather(paths, options, max_media_bytes, cache)
     lock = load_lock(out_dir / LOCK_NAME)
-    now = int(time.time())
-    plan, _, problems = plan_build(extractions, lock, now, MediaFiles(max_media_bytes))
-    return BuildResult(_collected(extractions).cards, tuple(problems), report=plan.report)
+    plan, _, problems = plan_build(works, lock, int(time.time()))
+    cards = tuple(c for w in works for c in w.cards)
+    return BuildResult(cards, (*found, *problems), report=plan.report)
 
 
 @contextlib.contextmanager
@@ -247,9 +293,7 @@ def build_decks(
     `prune` forgets cards removed by an earlier build; `reset_lock` starts a new lock, keeping the old file
     beside it as `.bak`.
     """
-    extractions = extract_all(paths, options, progress=progress)
-    result = _collected(extractions)
-    media_files = MediaFiles(max_media_bytes)
+    check_paths(paths)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         # A name of its own: two builds starting at once must not delete each other's probe.
@@ -261,14 +305,18 @@ def build_decks(
             f"cannot write to {out_dir}: {exc.strerror}; choose another folder with -o DIR"
         ) from exc
     build_time = int(time.time()) if now is None else now
+    # Parsing runs before the guard is taken: the pool's worker processes must not inherit
+    # (and, if the build is killed, keep holding) the guard's lock.
+    cache = NoteCache.load(out_dir, fingerprint(options or Options(), max_media_bytes))
+    works, found = gather(paths, options, max_media_bytes, cache, progress=progress)
     with build_guard(out_dir):
         remove_leftovers(out_dir)
         lock_path = out_dir / LOCK_NAME
         backup = _reset_lock(lock_path) if reset_lock else None
         lock = Lock() if reset_lock else load_lock(lock_path)
-        plan, media, problems = plan_build(
-            extractions, lock, build_time, media_files, prune, progress=progress
-        )
+        plan, media, planned = plan_build(works, lock, build_time, prune, progress=progress)
+        problems = [*found, *planned]
+        cards = tuple(c for w in works for c in w.cards)
         by_file: dict[str, list[anki.PackageNote]] = {}
         for entry in plan.written:
             # A card removed before the lock kept fields (format 1) cannot be written again.
@@ -297,6 +345,7 @@ def build_decks(
                 # Its cards all went to other decks or were pruned: an old copy could only
                 # bring them back on a later import.
                 (out_dir / f"{file_key}.apkg").unlink(missing_ok=True)
+            cache.save()
         except OSError as exc:
             raise FlashgenError(
                 f"cannot write to {out_dir}: {exc.strerror}; the previous decks are untouched"
@@ -304,7 +353,7 @@ def build_decks(
     report = plan.report
     if backup is not None:
         report = replace(report, lock_backup=display_path(backup))
-    return BuildResult(result.cards, tuple(problems), tuple(written), report)
+    return BuildResult(cards, tuple(problems), tuple(written), report)
 
 
 def _reset_lock(lock_path: Path) -> Path | None:

@@ -107,6 +107,7 @@ def test_failed_package_write_leaves_previous_deck_and_no_temp_files(
     )
     assert (in_tmp / "decks" / "good.apkg").read_bytes() == before
     assert sorted(p.name for p in (in_tmp / "decks").iterdir()) == [
+        ".flashgen-cache",
         ".flashgen.build.lock",
         "flashgen.lock.json",
         "good.apkg",

@@ -1,0 +1,154 @@
+"""The content cache beside the lock: each note's cards and rendered fields, so an unchanged
+note is not parsed or rendered again.
+
+An entry is used when the file's path, size and modification time (or, failing those, its
+content hash) match, the flashgen version and the settings that shape cards match, and every
+image the note's cards use is unchanged. Notes with image problems are not cached, so a
+missing image that appears is picked up. A damaged cache is ignored with a warning and
+rebuilt; the cache is never needed for correctness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from flashgen import __version__
+from flashgen.cards import Problem, SourceRef
+from flashgen.extract import Options
+from flashgen.identity import write_atomic
+from flashgen.notes import display_path
+from flashgen.work import NoteWork, Plain, from_plain, to_plain
+
+CACHE_DIR = ".flashgen-cache"
+CACHE_FILE = "notes.marshal"
+FORMAT = 1
+
+
+def fingerprint(options: Options, max_media_bytes: int) -> str:
+    """What, besides a note's own bytes, decides its cards and fields (paths in messages and
+    Source fields are relative to the working directory, so it counts too)."""
+    settings = [
+        sorted(v) if isinstance(v, frozenset) else v
+        for v in (getattr(options, f.name) for f in fields(options))
+    ]
+    text = f"{FORMAT}|{__version__}|{settings!r}|{max_media_bytes}|{os.getcwd()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+@dataclass
+class NoteCache:
+    """Entries by note path; `hits` and `misses` count this build's lookups."""
+
+    path: Path
+    fingerprint: str
+    entries: dict[str, tuple[int, int, str, tuple[tuple[str, int, int], ...], Plain]] = field(
+        default_factory=dict
+    )
+    """path → (size, mtime_ns, content hash, media stats, plain NoteWork)."""
+    problems: list[Problem] = field(default_factory=list)
+    hits: int = 0
+    misses: int = 0
+    dirty: bool = False
+
+    @classmethod
+    def load(cls, out_dir: Path, fp: str) -> NoteCache:
+        path = out_dir / CACHE_DIR / CACHE_FILE
+        cache = cls(path, fp)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return cache
+        except OSError as exc:
+            cache.problems.append(_unusable(path, exc.strerror or str(exc)))
+            return cache
+        try:
+            data = marshal.loads(raw)
+            if not isinstance(data, tuple) or data[0] != FORMAT:
+                raise ValueError("unknown format")
+            if data[1] == fp:
+                cache.entries = dict(data[2])
+        except (ValueError, EOFError, TypeError, IndexError) as exc:
+            cache.problems.append(_unusable(path, str(exc) or type(exc).__name__))
+            cache.dirty = True
+        return cache
+
+    def get(self, note: Path) -> NoteWork | None:
+        """The cached work for `note`, if it is still what the note gives."""
+        entry = self.entries.get(str(note))
+        st = _stat(note)
+        if entry is None or st is None:
+            self.misses += 1
+            return None
+        size, mtime, digest, media, plain = entry
+        if (size, mtime) != st:
+            try:
+                same = hashlib.sha256(note.read_bytes()).hexdigest() == digest
+            except OSError:
+                same = False
+            if not same:
+                self.misses += 1
+                return None
+            self.entries[str(note)] = (*st, digest, media, plain)
+            self.dirty = True
+        if any(_stat(Path(p)) != (s, m) for p, s, m in media):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return from_plain(plain)
+
+    def put(self, note: Path, work: NoteWork) -> None:
+        """Remember `work` for `note`, unless it depends on images that were not usable."""
+        st = _stat(note)
+        if st is None or not work.content_hash or any(r.problems for r in work.rendered):
+            self.entries.pop(str(note), None)
+            return
+        media: dict[str, tuple[str, int, int]] = {}
+        for r in work.rendered:
+            for m in r.media:
+                mst = _stat(m.path)
+                if mst is None:
+                    return
+                media[str(m.path)] = (str(m.path), *mst)
+        self.entries[str(note)] = (
+            *st,
+            work.content_hash,
+            tuple(sorted(media.values())),
+            to_plain(work),
+        )
+        self.dirty = True
+
+    def keep_only(self, notes: set[str]) -> None:
+        """Forget notes that are no longer part of the build."""
+        gone = [k for k in self.entries if k not in notes]
+        for k in gone:
+            del self.entries[k]
+        self.dirty = self.dirty or bool(gone)
+
+    def save(self) -> None:
+        """Write the cache atomically (its folder gets a .gitignore: never commit it)."""
+        if not self.dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = self.path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# flashgen's cache: rebuilt when missing\n*\n", encoding="utf-8")
+        data = (FORMAT, self.fingerprint, tuple(sorted(self.entries.items())))
+        write_atomic(self.path, marshal.dumps(data))  # type: ignore[arg-type]
+
+
+def _unusable(path: Path, why: str) -> Problem:
+    return Problem(
+        SourceRef(display_path(path), 1), f"cache is unreadable ({why}); ignoring it and rebuilding"
+    )

@@ -1,0 +1,168 @@
+"""One note's work — read, extract, render — in a plain form that crosses processes and caches.
+
+A cold build of many notes spreads this work over the machine's cores; the order of the
+results is the order of the files, whatever the pool does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from flashgen.cards import Card, Problem, SourceRef
+from flashgen.extract import Options, extract
+from flashgen.media import Media, MediaFiles
+from flashgen.notes import read_note
+from flashgen.render import Rendered, render
+
+PARALLEL_MIN_NOTES = 64
+"""Below this many notes to parse, a process pool costs more than it saves."""
+
+Plain = tuple[object, ...]
+"""A NoteWork as nested tuples of str/int/bool: what marshal and pickle carry cheaply."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteWork:
+    """Everything one note gives a build."""
+
+    cards: tuple[Card, ...]
+    rendered: tuple[Rendered, ...]
+    """One per card, same order."""
+    problems: tuple[Problem, ...]
+    """Reading and extraction problems (render problems are in `rendered`)."""
+    content_hash: str = ""
+    """sha256 of the file's bytes; empty when the file could not be read."""
+
+
+def process_note(path: Path, root: Path, options: Options, files: MediaFiles) -> NoteWork:
+    """Read, extract and render one note."""
+    note, problems = read_note(path, root)
+    if note is None:
+        return NoteWork((), (), tuple(problems))
+    ex = extract(note, options)
+    rendered = tuple(render(card, note, files) for card in ex.cards)
+    return NoteWork(ex.cards, rendered, (*problems, *ex.problems), note.content_hash)
+
+
+def _problem_plain(p: Problem) -> Plain:
+    return (p.source.path, p.source.line, p.message, p.level)
+
+
+def _problem(t: Sequence[Any]) -> Problem:
+    path, line, message, level = t
+    return Problem(
+        SourceRef(str(path), int(line)), str(message), "error" if level == "error" else "warning"
+    )
+
+
+def to_plain(w: NoteWork) -> Plain:
+    """NoteWork → nested tuples (for the cache and for crossing a process boundary)."""
+    cards = tuple(
+        (
+            c.kind,
+            c.deck,
+            c.front,
+            c.back,
+            c.items,
+            c.extra,
+            c.context,
+            c.source.path,
+            c.source.line,
+            c.tags,
+            c.note_key,
+            c.term,
+            c.occurrence,
+            c.reverse,
+        )
+        for c in w.cards
+    )
+    rendered = tuple(
+        (
+            r.model,
+            r.fields,
+            tuple((m.name, str(m.path)) for m in r.media),
+            tuple(_problem_plain(p) for p in r.problems),
+        )
+        for r in w.rendered
+    )
+    return (cards, rendered, tuple(_problem_plain(p) for p in w.problems), w.content_hash)
+
+
+def from_plain(t: Plain) -> NoteWork:
+    """The inverse of `to_plain`."""
+    cards_t, rendered_t, problems_t, content_hash = cast(tuple[Any, Any, Any, Any], t)
+    cards = tuple(
+        Card(
+            kind=c[0],
+            deck=c[1],
+            front=c[2],
+            back=c[3],
+            items=tuple(c[4]),
+            extra=c[5],
+            context=tuple(c[6]),
+            source=SourceRef(c[7], c[8]),
+            tags=tuple(c[9]),
+            note_key=c[10],
+            term=c[11],
+            occurrence=c[12],
+            reverse=c[13],
+        )
+        for c in cards_t
+    )
+    rendered = tuple(
+        Rendered(
+            card,
+            r[0],
+            tuple(r[1]),
+            tuple(Media(name, Path(path)) for name, path in r[2]),
+            tuple(_problem(p) for p in r[3]),
+        )
+        for card, r in zip(cards, rendered_t, strict=True)
+    )
+    problems = tuple(_problem(p) for p in problems_t)
+    return NoteWork(cards, rendered, problems, str(content_hash))
+
+
+_worker: tuple[Options, MediaFiles] | None = None
+
+
+def _init_worker(options: Options, max_media_bytes: int) -> None:
+    global _worker
+    _worker = (options, MediaFiles(max_media_bytes))
+
+
+def _work_plain(job: tuple[str, str]) -> Plain:
+    assert _worker is not None
+    options, files = _worker
+    return to_plain(process_note(Path(job[0]), Path(job[1]), options, files))
+
+
+def process_notes(
+    jobs: Sequence[tuple[Path, Path]],
+    options: Options,
+    files: MediaFiles,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+) -> Iterator[NoteWork]:
+    """Process (path, root) jobs in order; in a process pool when there are enough of them."""
+    cpus = workers if workers is not None else (os.cpu_count() or 1)
+    if cpus < 2 or len(jobs) < PARALLEL_MIN_NOTES:
+        for done, (path, root) in enumerate(jobs):
+            yield process_note(path, root, options, files)
+            if progress is not None:
+                progress(done + 1)
+        return
+    plain_jobs = [(str(p), str(r)) for p, r in jobs]
+    chunk = max(1, min(32, len(jobs) // (cpus * 8)))
+    with ProcessPoolExecutor(
+        max_workers=cpus, initializer=_init_worker, initargs=(options, files.max_bytes)
+    ) as pool:
+        for done, plain in enumerate(pool.map(_work_plain, plain_jobs, chunksize=chunk)):
+            yield from_plain(plain)
+            if progress is not None:
+                progress(done + 1)

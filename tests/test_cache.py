@@ -1,0 +1,113 @@
+"""The content cache and the parallel parse: faster builds, never different ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flashgen import work
+from flashgen.build import build_decks
+from flashgen.cache import CACHE_DIR, CACHE_FILE
+from flashgen.extract import Options
+from flashgen.media import MediaFiles
+from tests.conftest import run_cli, write
+from tests.images import png
+
+NOTE = "# Cells\n\nOsmosis: water crossing a membrane ![cell](cell.png)\n"
+
+
+def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    real = work.process_note
+
+    def counting(path: Path, *args: object) -> work.NoteWork:
+        seen.append(path.name)
+        return real(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(work, "process_note", counting)
+    return seen
+
+
+def test_unchanged_notes_are_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "notes/a.md", "Osmosis: water crossing a membrane.\n")
+    write(tmp_path, "notes/b.md", "Diffusion: spreading out.\n")
+    seen = count_parses(monkeypatch)
+    first = build_decks([tmp_path / "notes"], tmp_path / "decks", now=1000)
+    assert seen == ["a.md", "b.md"]
+    packages = {p.name: p.read_bytes() for p in (tmp_path / "decks").glob("*.apkg")}
+    write(tmp_path, "notes/b.md", "Diffusion: particles spreading out.\n")
+    second = build_decks([tmp_path / "notes"], tmp_path / "decks", now=2000)
+    assert seen == ["a.md", "b.md", "b.md"]
+    assert [c.key for c in second.cards] == [c.key for c in first.cards]
+    assert (tmp_path / "decks" / "a.apkg").read_bytes() == packages["a.apkg"]
+    assert second.report.changes[0].kind == "changed"
+
+
+def test_cached_build_equals_a_fresh_one(tmp_path: Path) -> None:
+    write(tmp_path, "notes/a.md", NOTE)
+    write(tmp_path, "notes/cell.png", png(4, 4, (10, 20, 30)))
+    out = tmp_path / "decks"
+    build_decks([tmp_path / "notes"], out, now=1000)
+    fresh = (out / "cells.apkg").read_bytes()
+    build_decks([tmp_path / "notes"], out, now=2000)  # every note from the cache
+    assert (out / "cells.apkg").read_bytes() == fresh
+
+
+def test_an_edited_image_is_not_served_from_the_cache(tmp_path: Path) -> None:
+    write(tmp_path, "notes/a.md", NOTE)
+    image = write(tmp_path, "notes/cell.png", png(4, 4, (10, 20, 30)))
+    out = tmp_path / "decks"
+    first = build_decks([tmp_path / "notes"], out, now=1000)
+    image.write_bytes(png(6, 6, (200, 20, 30)))
+    second = build_decks([tmp_path / "notes"], out, now=2000)
+    assert [c.kind for c in second.report.changes] == ["changed"]
+    assert first.cards == second.cards
+
+
+def test_a_missing_image_that_appears_is_picked_up(tmp_path: Path) -> None:
+    write(tmp_path, "notes/a.md", NOTE)
+    out = tmp_path / "decks"
+    first = build_decks([tmp_path / "notes"], out, now=1000)
+    assert [p.message for p in first.problems] == ["image not found: cell.png"]
+    write(tmp_path, "notes/cell.png", png(4, 4, (10, 20, 30)))
+    second = build_decks([tmp_path / "notes"], out, now=2000)
+    assert second.problems == ()
+    assert [c.kind for c in second.report.changes] == ["changed"]
+
+
+def test_a_damaged_cache_is_ignored_with_a_warning(in_tmp: Path) -> None:
+    write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
+    assert run_cli("build")[0] == 0
+    lock = (in_tmp / "decks" / "flashgen.lock.json").read_bytes()
+    write(in_tmp, f"decks/{CACHE_DIR}/{CACHE_FILE}", b"\x00garbage")
+    code, _, err = run_cli("build")
+    assert code == 0
+    assert err == (
+        f"decks/{CACHE_DIR}/{CACHE_FILE}:1: cache is unreadable (bad marshal data (unknown "
+        "type code)); ignoring it and rebuilding\n"
+        "No changes\n"
+        "Built 1 card in 1 deck → 1 package in decks/ (1 warning)\n"
+    )
+    assert (in_tmp / "decks" / "flashgen.lock.json").read_bytes() == lock
+    assert run_cli("build") == (0, "", "No changes\nBuilt 1 card in 1 deck → 1 package in decks/\n")
+    assert (in_tmp / "decks" / CACHE_DIR / ".gitignore").read_text().endswith("*\n")
+
+
+def test_parallel_parse_gives_the_serial_result_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = []
+    for k in range(40):
+        path = write(
+            tmp_path, f"n{k:02}.md", f"# N{k}\n\nTerm{k}: definition {k}.\n\n## Points\n- a\n- b\n"
+        )
+        jobs.append((path, tmp_path))
+    monkeypatch.setattr(work, "PARALLEL_MIN_NOTES", 4)
+    files = MediaFiles()
+    serial = list(work.process_notes(jobs, Options(), files, workers=1))
+    parallel = list(work.process_notes(jobs, Options(), files, workers=2))
+    assert parallel == serial
+    assert [w.cards[0].front for w in parallel] == [f"Term{k}" for k in range(40)]
