@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flashgen import anki
-from flashgen.cache import NoteCache, fingerprint
+from flashgen.cache import BuildState, NoteCache, fingerprint, stat_key
 from flashgen.cards import Card, Extraction, Problem, SourceRef
 from flashgen.decks import slug, top_level
 from flashgen.errors import FlashgenError, LockError
@@ -54,6 +55,18 @@ class BuildResult:
     """Package files written, in deck order."""
     report: Report = field(default_factory=Report)
     """What the build changes (or, for `diff_decks`, would change)."""
+    counts: tuple[int, int] | None = None
+    """(cards, decks) when `cards` was not loaded: a build that found nothing changed."""
+    rewritten: tuple[Path, ...] = ()
+    """The packages whose content changed and were written again (the others were kept)."""
+
+    @property
+    def card_count(self) -> int:
+        return self.counts[0] if self.counts is not None else len(self.cards)
+
+    @property
+    def deck_count(self) -> int:
+        return self.counts[1] if self.counts is not None else len({c.deck for c in self.cards})
 
 
 def check_paths(paths: Sequence[Path]) -> None:
@@ -167,10 +180,12 @@ def gather(
     cache: NoteCache | None = None,
     *,
     progress: ProgressFn | None = None,
+    found: tuple[list[tuple[Path, Path]], list[Problem]] | None = None,
 ) -> tuple[list[NoteWork], list[Problem]]:
     """Every note's cards and rendered fields: from the cache when unchanged, else parsed
     (across cores when there are many). Returns the works in file order and folder problems."""
-    files, problems = find_notes(paths)
+    files, problems = found if found is not None else find_notes(paths)
+    problems = list(problems)
     opts = options or Options()
     works: list[NoteWork | None] = [None] * len(files)
     todo: list[int] = []
@@ -305,10 +320,22 @@ def build_decks(
             f"cannot write to {out_dir}: {exc.strerror}; choose another folder with -o DIR"
         ) from exc
     build_time = int(time.time()) if now is None else now
+    fp = fingerprint(options or Options(), max_media_bytes)
+    # A new look of the note types (CSS, templates) is a change too, though no note changed.
+    build_fp = f"{fp}|{anki.notetype_hash('basic')}|{anki.notetype_hash('cloze')}"
+    state = BuildState.load(out_dir)
+    files_found = find_notes(paths)
+    note_paths = [path for path, _ in files_found[0]]
+    if not (prune or reset_lock) and state.inputs:
+        packages = [out_dir / f"{k}.apkg" for k in sorted(state.packages)]
+        if state.digest(build_fp, note_paths, out_dir / LOCK_NAME, packages) == state.inputs:
+            return _unchanged(state, files_found[1], packages)
     # Parsing runs before the guard is taken: the pool's worker processes must not inherit
     # (and, if the build is killed, keep holding) the guard's lock.
-    cache = NoteCache.load(out_dir, fingerprint(options or Options(), max_media_bytes))
-    works, found = gather(paths, options, max_media_bytes, cache, progress=progress)
+    cache = NoteCache.load(out_dir, fp)
+    works, found = gather(
+        paths, options, max_media_bytes, cache, progress=progress, found=files_found
+    )
     with build_guard(out_dir):
         remove_leftovers(out_dir)
         lock_path = out_dir / LOCK_NAME
@@ -335,17 +362,47 @@ def build_decks(
                 )
         mods = {m: notetypes[str(anki.MODEL_IDS[m])][1] for m in models}
         written = []
+        rewritten = []
+        packages_state: dict[str, list[object]] = {}
         try:
             for file_key in sorted(by_file):
                 target = out_dir / f"{file_key}.apkg"
-                anki.write_package(target, by_file[file_key], media.get(file_key, {}), mods)
+                digest = package_digest(by_file[file_key], media.get(file_key, {}), mods)
+                known = state.packages.get(file_key)
+                if (
+                    known is None
+                    or known[0] != digest
+                    or stat_key(target) != [str(target), *known[1:]]
+                ):
+                    anki.write_package(target, by_file[file_key], media.get(file_key, {}), mods)
+                    rewritten.append(target)
                 written.append(target)
-            write_atomic(lock_path, dump_lock(Lock(plan.cards, notetypes)).encode("utf-8"))
+                packages_state[file_key] = [digest, *stat_key(target)[1:]]
+            new_lock = Lock(plan.cards, notetypes)
+            if reset_lock or new_lock != lock or not lock_path.exists():
+                write_atomic(lock_path, dump_lock(new_lock).encode("utf-8"))
             for file_key in sorted(stale):
                 # Its cards all went to other decks or were pruned: an old copy could only
                 # bring them back on a later import.
                 (out_dir / f"{file_key}.apkg").unlink(missing_ok=True)
             cache.save()
+            state.packages = packages_state
+            state.media = sorted({str(m.path) for w in works for r in w.rendered for m in r.media})
+            volatile = any(r.problems for w in works for r in w.rendered)
+            state.summary = {
+                "cards": len(cards),
+                "decks": len({c.deck for c in cards}),
+                "problems": [
+                    [p.source.path, p.source.line, p.message, p.level]
+                    for p in problems
+                    if p not in cache.problems  # said once; the next build does not read it
+                ],
+            }
+            # Image problems depend on files that may appear later: no skipping then.
+            state.inputs = (
+                "" if volatile else state.digest(build_fp, note_paths, lock_path, written)
+            )
+            state.save()
         except OSError as exc:
             raise FlashgenError(
                 f"cannot write to {out_dir}: {exc.strerror}; the previous decks are untouched"
@@ -353,7 +410,34 @@ def build_decks(
     report = plan.report
     if backup is not None:
         report = replace(report, lock_backup=display_path(backup))
-    return BuildResult(cards, tuple(problems), tuple(written), report)
+    return BuildResult(cards, tuple(problems), tuple(written), report, rewritten=tuple(rewritten))
+
+
+def package_digest(
+    notes: Sequence[anki.PackageNote],
+    media: Mapping[str, Path],
+    mods: Mapping[anki.ModelName, int],
+) -> str:
+    """What decides a package's bytes (media by content-hash name; note types by mod)."""
+    h = hashlib.sha256()
+    for n in notes:
+        h.update("\x1f".join((n.guid, n.model, n.deck, str(n.mod), *n.fields, *n.tags)).encode())
+        h.update(b"\x1e")
+    h.update(repr((sorted(media), sorted(mods.items()))).encode())
+    return h.hexdigest()
+
+
+def _unchanged(state: BuildState, problems: list[Problem], packages: list[Path]) -> BuildResult:
+    """The result of a build that found every input as the last build left it."""
+    summary = state.summary
+    cached = [
+        Problem(
+            SourceRef(str(p[0]), int(p[1])), str(p[2]), "error" if p[3] == "error" else "warning"
+        )
+        for p in summary.get("problems", [])  # type: ignore[attr-defined]
+    ]
+    counts = (int(summary.get("cards", 0)), int(summary.get("decks", 0)))  # type: ignore[call-overload]
+    return BuildResult((), (*problems, *cached), tuple(packages), Report(), counts=counts)
 
 
 def _reset_lock(lock_path: Path) -> Path | None:

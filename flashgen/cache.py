@@ -11,6 +11,7 @@ rebuilt; the cache is never needed for correctness.
 from __future__ import annotations
 
 import hashlib
+import json
 import marshal
 import os
 from dataclasses import dataclass, field, fields
@@ -152,3 +153,62 @@ def _unusable(path: Path, why: str) -> Problem:
     return Problem(
         SourceRef(display_path(path), 1), f"cache is unreadable ({why}); ignoring it and rebuilding"
     )
+
+
+STATE_FILE = "state.json"
+
+
+def stat_key(path: Path) -> list[object]:
+    """What says a file is unchanged since a build: its path, size and mtime (or absence)."""
+    st = _stat(path)
+    return [str(path), *(st or (-1, -1))]
+
+
+@dataclass
+class BuildState:
+    """What the last build wrote, so the next one can skip what did not change.
+
+    `packages` lets an unchanged package stay as it is; `inputs` is a digest of everything a
+    build reads (notes, images, lock, packages, settings): when it matches, nothing changed.
+    """
+
+    path: Path
+    packages: dict[str, list[object]] = field(default_factory=dict)
+    """File key → [content digest, size, mtime_ns] of the .apkg as written."""
+    inputs: str = ""
+    summary: dict[str, object] = field(default_factory=dict)
+    """Cards, decks, problems and packages of the last build, for a build that skips all."""
+    media: list[str] = field(default_factory=list)
+    """Image files the last build's cards used."""
+
+    @classmethod
+    def load(cls, out_dir: Path) -> BuildState:
+        path = out_dir / CACHE_DIR / STATE_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                path,
+                dict(data["packages"]),
+                str(data["inputs"]),
+                dict(data["summary"]),
+                [str(m) for m in data["media"]],
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls(path)
+
+    def digest(self, fp: str, notes: list[Path], lock: Path, packages: list[Path]) -> str:
+        """Digest of a build's inputs as they are on disk now."""
+        parts = [fp, *map(stat_key, notes), stat_key(lock)]
+        parts += [stat_key(Path(m)) for m in self.media]
+        parts += [stat_key(p) for p in packages]
+        return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "inputs": self.inputs,
+            "media": self.media,
+            "packages": self.packages,
+            "summary": self.summary,
+        }
+        write_atomic(self.path, json.dumps(data, sort_keys=True).encode("utf-8"))

@@ -139,10 +139,11 @@ def _report_build(result: BuildResult, out_dir: Path, quiet: bool, verbose: bool
     if not quiet:
         for line in format_report(result.report, verbose):
             click.echo(line, err=True)
-        decks = len({c.deck for c in result.cards})
+        decks = result.deck_count
         files = len(result.written)
+        count = result.card_count
         click.echo(
-            f"Built {len(result.cards)} card{'s' * (len(result.cards) != 1)} in {decks} deck{'s' * (decks != 1)} → "
+            f"Built {count} card{'s' * (count != 1)} in {decks} deck{'s' * (decks != 1)} → "
             f"{files} package{'s' * (files != 1)} in {out_dir}/"
             + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else ""),
             err=True,

@@ -80,20 +80,50 @@ def test_a_missing_image_that_appears_is_picked_up(tmp_path: Path) -> None:
 
 def test_a_damaged_cache_is_ignored_with_a_warning(in_tmp: Path) -> None:
     write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
+    write(in_tmp, "notes/b.md", "# Heat\n\nEntropy: disorder.\n")
     assert run_cli("build")[0] == 0
     lock = (in_tmp / "decks" / "flashgen.lock.json").read_bytes()
     write(in_tmp, f"decks/{CACHE_DIR}/{CACHE_FILE}", b"\x00garbage")
+    write(in_tmp, "notes/b.md", "# Heat\n\nEntropy: a measure of disorder.\n")
     code, _, err = run_cli("build")
     assert code == 0
     assert err == (
         f"decks/{CACHE_DIR}/{CACHE_FILE}:1: cache is unreadable (bad marshal data (unknown "
         "type code)); ignoring it and rebuilding\n"
-        "No changes\n"
-        "Built 1 card in 1 deck → 1 package in decks/ (1 warning)\n"
+        "Heat: ~1 changed\n"
+        "Built 2 cards in 2 decks → 2 packages in decks/ (1 warning)\n"
     )
-    assert (in_tmp / "decks" / "flashgen.lock.json").read_bytes() == lock
-    assert run_cli("build") == (0, "", "No changes\nBuilt 1 card in 1 deck → 1 package in decks/\n")
+    assert (in_tmp / "decks" / "flashgen.lock.json").read_bytes() != lock
+    assert run_cli("build") == (
+        0,
+        "",
+        "No changes\nBuilt 2 cards in 2 decks → 2 packages in decks/\n",
+    )
     assert (in_tmp / "decks" / CACHE_DIR / ".gitignore").read_text().endswith("*\n")
+
+
+def test_nothing_changed_means_nothing_is_read_or_written(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
+    write(in_tmp, "notes/b.md", "# Heat\n\nEntropy: disorder.\n\n![x](missing.png)\n")
+    assert run_cli("build")[0] == 0
+    before = {p: p.stat().st_mtime_ns for p in (in_tmp / "decks").glob("*.*")}
+    seen = count_parses(monkeypatch)
+    assert run_cli("build") == (
+        0,
+        "",
+        "No changes\nBuilt 2 cards in 2 decks → 2 packages in decks/\n",
+    )
+    assert seen == []
+    assert {p: p.stat().st_mtime_ns for p in (in_tmp / "decks").glob("*.*")} == before
+    write(in_tmp, "notes/b.md", "# Heat\n\nEntropy: a measure of disorder.\n")
+    result = build_decks([in_tmp / "notes"], in_tmp / "decks")
+    assert seen == ["b.md"]
+    assert [p.name for p in result.rewritten] == ["heat.apkg"]
+    assert (in_tmp / "decks" / "bio.apkg").stat().st_mtime_ns == before[
+        in_tmp / "decks" / "bio.apkg"
+    ]
 
 
 def test_parallel_parse_gives_the_serial_result_in_order(
