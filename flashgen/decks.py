@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Literal
 
 SEPARATOR = "::"
@@ -53,6 +54,7 @@ def top_level(deck: str) -> str:
     return deck.split(SEPARATOR, 1)[0]
 
 
+@lru_cache(maxsize=8192)
 def slug(deck: str) -> str:
     """File-name form of a deck name: `MLOps::Lecture 5` → `mlops-lecture-5`."""
     t = unicodedata.normalize("NFKD", deck)

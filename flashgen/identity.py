@@ -287,11 +287,12 @@ def card_entry(
     front: str,
     now: int,
 ) -> LockEntry:
-    """A card as built now: its key's own GUID and time, until `plan_lock` decides."""
-    entry = LockEntry(
-        guid_for(key), deck, source, "", now, "live", front, model, tuple(fields), tuple(tags)
+    """A card as built now, with its time and no GUID yet: `plan_lock` decides both."""
+    fields, tags = tuple(fields), tuple(tags)
+    probe = LockEntry("", deck, source, "", now, "live", front, model, fields, tags)
+    return LockEntry(
+        "", deck, source, content_hash(probe.parts), now, "live", front, model, fields, tags
     )
-    return replace(entry, hash=content_hash(entry.parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,7 +408,19 @@ def plan_lock(
                 count, tags = moves.get((previous.deck, entry.deck), (0, set()))
                 tags.update(t for t in entry.tags if t.startswith(SOURCE_TAG_PREFIX))
                 moves[(previous.deck, entry.deck)] = (count + 1, tags)
-        cards[key] = replace(entry, guid=guid, mod=next_mod(previous, entry.hash, now))
+        e = entry  # LockEntry(...) directly: dataclasses.replace is slow over 50,000 cards
+        cards[key] = LockEntry(
+            guid,
+            e.deck,
+            e.source,
+            e.hash,
+            next_mod(previous, e.hash, now),
+            e.state,
+            e.front,
+            e.model,
+            e.fields,
+            e.tags,
+        )
         written.append(cards[key])
     written.extend(e for k, e in sorted(cards.items()) if k not in current)
     report = Report(
