@@ -7,6 +7,8 @@ results is the order of the files, whatever the pool does.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -134,6 +136,15 @@ _worker: tuple[Options, MediaFiles] | None = None
 def _init_worker(options: Options, max_media_bytes: int) -> None:
     global _worker
     _worker = (options, MediaFiles(max_media_bytes))
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose build was killed (SIGKILL) would wait forever on a pipe its siblings
+    keep open: it leaves as soon as its parent is gone."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _work_plain(job: tuple[str, str]) -> Plain:

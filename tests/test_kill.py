@@ -82,7 +82,27 @@ def test_killed_build_leaves_valid_files(tmp_path: Path, sig: signal.Signals) ->
             finally:
                 col.close()
     assert outcomes
+    assert _lingering(tmp_path) == [], "worker processes outlived a killed build"
     # the next build cleans up whatever a killed build left behind
     assert build(notes, out).wait() == 0
     assert not [p.name for p in out.iterdir() if p.name.endswith((".tmp", ".anki2"))]
     assert os.path.exists(out / "flashgen.lock.json")
+
+
+def _lingering(tmp_path: Path, wait: float = 5.0) -> list[int]:
+    """Processes still running a build of this test's notes, after up to `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                cmdline = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(tmp_path).encode() in cmdline and b"flashgen" in cmdline:
+                found.append(int(proc.name))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
