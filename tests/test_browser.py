@@ -7,24 +7,18 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from flashgen import anki
 from flashgen.build import build_decks
 from flashgen.cards import Card, SourceRef
 from flashgen.render import render
+from tests.chromium import needs_chromium, run_chromium
 from tests.conftest import AnkiCollection, write
 from tests.images import png
 
-CHROMIUM = next(
-    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
-)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not found")
+pytestmark = needs_chromium
 
 NOTE = r"""# Cells
 
@@ -69,23 +63,7 @@ window.addEventListener("load", () => {
 
 
 def chromium(*args: str, profile: Path) -> str:
-    assert CHROMIUM is not None
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        "--virtual-time-budget=5000",
-    ]
-    done = subprocess.run(
-        [CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=120, check=True
-    )
-    return done.stdout
+    return run_chromium(*args, profile=profile)
 
 
 def results(page: Path, width: int, profile: Path) -> dict[str, Any]:

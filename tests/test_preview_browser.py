@@ -5,19 +5,13 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
-
+from tests.chromium import needs_chromium, run_chromium
 from tests.conftest import run_cli
 from tests.test_preview import write_notes
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="needs Debian's chromium package (.ci/run installs it)"
-)
+pytestmark = needs_chromium
 
 # Runs after every image has loaded; writes what it sees into the DOM for --dump-dom.
 PROBE = """<script>
@@ -38,25 +32,7 @@ window.addEventListener("load", () => {
 
 
 def chromium(tmp_path: Path, *args: str) -> str:
-    assert CHROMIUM is not None
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-        # Network off: every host resolves to nothing and any proxy use fails.
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        "--proxy-server=http://127.0.0.1:9",
-        "--virtual-time-budget=10000",
-        *args,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
-    return done.stdout
+    return run_chromium(*args, profile=tmp_path / "chromium-profile", offline=True, budget_ms=10000)
 
 
 def test_preview_renders_every_card_and_image_offline(in_tmp: Path) -> None:
