@@ -34,6 +34,21 @@ class _BoundedLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _load_yaml(text: str) -> object:
+    """Frontmatter YAML: libyaml when there can be no alias (no `*`), else the alias-bounded
+    pure-Python loader; errors always come from the latter, so messages do not depend on
+    whether libyaml is installed."""
+    if _FAST_LOADER is not None and "*" not in text:
+        try:
+            return yaml.load(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.load(text, Loader=_BoundedLoader)
+
+
 def display_path(path: Path) -> str:
     """The path as a user would type it: relative to the working directory when inside it."""
     try:
@@ -92,7 +107,7 @@ def split_frontmatter(text: str, display: str) -> tuple[dict[str, object], str, 
     body = text[match.end() :]
     body_line = text[: match.end()].count("\n") + 1
     try:
-        loaded = yaml.load(match.group(1), Loader=_BoundedLoader)
+        loaded = _load_yaml(match.group(1))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = 2 + (mark.line if mark is not None else 0)
