@@ -171,6 +171,9 @@ def _write_collection(
     conn = sqlite3.connect(db_path)
     try:
         cur = conn.cursor()
+        # A scratch file, zipped and fsynced as a whole afterwards: no journal, no syncs.
+        cur.execute("PRAGMA journal_mode = OFF")
+        cur.execute("PRAGMA synchronous = OFF")
         cur.executescript(APKG_SCHEMA)
         cur.executescript(APKG_COL)
         decks = json.loads(cur.execute("SELECT decks FROM col").fetchone()[0])
@@ -241,7 +244,8 @@ def _zip_entry(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     info = zipfile.ZipInfo(name, date_time=_EPOCH)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
-    zf.writestr(info, data)
+    # Level 1: a third of level 6's time on a large collection, about 13 % larger.
+    zf.writestr(info, data, compresslevel=1)
 
 
 def _write_zip(zip_path: Path, db_path: Path, media: Mapping[str, Path]) -> None:
