@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flashgen import anki
-from flashgen.cache import BuildState, NoteCache, fingerprint, stat_key
+from flashgen.cache import BuildState, LockMirror, NoteCache, fingerprint, stat_key
 from flashgen.cards import Card, Extraction, Problem, SourceRef
 from flashgen.decks import slug, top_level
 from flashgen.errors import FlashgenError, LockError
@@ -27,7 +27,6 @@ from flashgen.identity import (
     LockEntry,
     Plan,
     card_entry,
-    dump_lock,
     load_lock,
     plan_lock,
     write_atomic,
@@ -340,7 +339,8 @@ def build_decks(
         remove_leftovers(out_dir)
         lock_path = out_dir / LOCK_NAME
         backup = _reset_lock(lock_path) if reset_lock else None
-        lock = Lock() if reset_lock else load_lock(lock_path)
+        mirror = LockMirror.for_output(out_dir)
+        lock = Lock() if reset_lock else mirror.load(lock_path)
         plan, media, planned = plan_build(works, lock, build_time, prune, progress=progress)
         problems = [*found, *planned]
         cards = tuple(c for w in works for c in w.cards)
@@ -380,7 +380,8 @@ def build_decks(
                 packages_state[file_key] = [digest, *stat_key(target)[1:]]
             new_lock = Lock(plan.cards, notetypes)
             if reset_lock or new_lock != lock or not lock_path.exists():
-                write_atomic(lock_path, dump_lock(new_lock).encode("utf-8"))
+                write_atomic(lock_path, mirror.dump(new_lock))
+                mirror.save()
             for file_key in sorted(stale):
                 # Its cards all went to other decks or were pruned: an old copy could only
                 # bring them back on a later import.

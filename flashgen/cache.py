@@ -20,7 +20,15 @@ from pathlib import Path
 from flashgen import __version__
 from flashgen.cards import Problem, SourceRef
 from flashgen.extract import Options
-from flashgen.identity import write_atomic
+from flashgen.identity import (
+    Chunks,
+    Lock,
+    LockEntry,
+    dump_lock,
+    parse_lock,
+    read_lock_bytes,
+    write_atomic,
+)
 from flashgen.notes import display_path
 from flashgen.work import NoteWork, Plain, from_plain, to_plain
 
@@ -212,3 +220,60 @@ class BuildState:
             "summary": self.summary,
         }
         write_atomic(self.path, json.dumps(data, sort_keys=True).encode("utf-8"))
+
+
+MIRROR_FILE = "lock.marshal"
+
+
+@dataclass
+class LockMirror:
+    """A parsed copy of the lock file, with each card's block of text in it.
+
+    Used only while its digest matches the lock file's bytes, so a lock edited by hand or
+    checked out from version control is always parsed again. It saves a large vault's
+    rebuild from decoding the JSON lock and from writing every card's text again.
+    """
+
+    path: Path
+    chunks: Chunks = field(default_factory=dict)
+    pending: tuple[str, dict[str, tuple[str, int]]] | None = None
+    """Digest and note types of the last `dump`, for `save`."""
+
+    @classmethod
+    def for_output(cls, out_dir: Path) -> LockMirror:
+        return cls(out_dir / CACHE_DIR / MIRROR_FILE)
+
+    def load(self, lock_path: Path) -> Lock:
+        """The lock at `lock_path` (empty when missing), from the mirror when it matches."""
+        raw = read_lock_bytes(lock_path)
+        if raw is None:
+            return Lock()
+        digest = hashlib.sha256(raw).hexdigest()
+        try:
+            data = marshal.loads(self.path.read_bytes())
+            if data[0] == FORMAT and data[1] == digest:
+                chunks: Chunks = data[3]
+                self.chunks = chunks
+                cards = {k: LockEntry(*row) for k, (row, _) in chunks.items()}
+                return Lock(cards, dict(data[2]))
+        except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
+            pass  # no mirror, or an unusable one: the lock file itself is the truth
+        self.chunks = {}
+        return parse_lock(raw, lock_path)
+
+    def dump(self, lock: Lock) -> bytes:
+        """The lock file's bytes for `lock`, reusing unchanged cards' text."""
+        chunks: Chunks = {}
+        text = dump_lock(lock, chunks=chunks, reuse=self.chunks).encode("utf-8")
+        self.chunks = chunks
+        self.pending = (hashlib.sha256(text).hexdigest(), dict(lock.notetypes))
+        return text
+
+    def save(self) -> None:
+        """Remember the last `dump` (call after the lock file itself was written)."""
+        if self.pending is None:
+            return
+        digest, notetypes = self.pending
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = (FORMAT, digest, tuple(notetypes.items()), self.chunks)
+        write_atomic(self.path, marshal.dumps(data))

@@ -120,13 +120,27 @@ class Lock:
     """Note type id → (hash of its CSS and templates, mod time)."""
 
 
+def read_lock_bytes(path: Path) -> bytes | None:
+    """The lock file's bytes; None when there is no lock yet."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise LockError(f"cannot read lock file {path}: {exc}") from exc
+
+
 def load_lock(path: Path) -> Lock:
     """Read the lock; a missing lock is an empty one, a damaged one an error (never reset)."""
+    raw = read_lock_bytes(path)
+    return Lock() if raw is None else parse_lock(raw, path)
+
+
+def parse_lock(raw_bytes: bytes, path: Path) -> Lock:
+    """The lock file's text → Lock; a damaged or newer lock is a LockError naming the file."""
     try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Lock()
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise LockError(f"cannot read lock file {path}: {exc}") from exc
     try:
         data = json.loads(raw)
@@ -174,36 +188,36 @@ def _strings(value: object, name: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def dump_lock(lock: Lock) -> str:
+EntryRow = tuple[str, str, str, str, int, State, str, str, tuple[str, ...], tuple[str, ...]]
+"""A LockEntry as a plain tuple, in field order (what the lock mirror stores)."""
+Chunks = dict[str, tuple[EntryRow, str]]
+"""Card key → (its entry, its block of text in the lock file), from the last dump."""
+
+
+def entry_row(e: LockEntry) -> EntryRow:
+    return (e.guid, e.deck, e.source, e.hash, e.mod, e.state, e.front, e.model, e.fields, e.tags)
+
+
+def dump_lock(lock: Lock, chunks: Chunks | None = None, reuse: Chunks | None = None) -> str:
     """Sorted, indented, one card per block and one field per line: diff-friendly.
 
     Written by hand, not by `json.dumps(indent=...)` (whose pure-Python encoder dominated a
     rebuild of a large lock); the text is the same as `_dump_lock_json` gives, and a test
-    keeps it so.
+    keeps it so. `reuse` holds each card's text from the last dump, taken again when the
+    card did not change; `chunks`, when given, is filled with this dump's.
     """
-    q = _quote
     parts = ['{\n "cards": {']
     first = True
     for k, e in sorted(lock.cards.items()):
-        fields = ",\n".join(f"    {q(f)}" for f in e.fields)
-        tags = ",\n".join(f"    {q(t)}" for t in e.tags)
-        parts.append(
-            ("" if first else ",")
-            + f"\n  {q(k)}: {{\n"
-            + f'   "deck": {q(e.deck)},\n'
-            + (f'   "fields": [\n{fields}\n   ],\n' if e.fields else '   "fields": [],\n')
-            + f'   "front": {q(e.front)},\n'
-            + f'   "guid": {q(e.guid)},\n'
-            + f'   "hash": {q(e.hash)},\n'
-            + f'   "mod": {int(e.mod)},\n'
-            + f'   "model": {q(e.model)},\n'
-            + f'   "source": {q(e.source)},\n'
-            + f'   "state": {q(e.state)},\n'
-            + (f'   "tags": [\n{tags}\n   ]\n' if e.tags else '   "tags": []\n')
-            + "  }"
-        )
+        row = entry_row(e)
+        known = reuse.get(k) if reuse is not None else None
+        block = known[1] if known is not None and known[0] == row else _card_block(k, e)
+        if chunks is not None:
+            chunks[k] = (row, block)
+        parts.append(block if first else "," + block)
         first = False
     parts.append("\n },\n" if lock.cards else "},\n")
+    q = _quote
     notetypes = sorted(lock.notetypes.items())
     if notetypes:
         blocks = ",\n".join(
@@ -214,6 +228,26 @@ def dump_lock(lock: Lock) -> str:
         parts.append(' "notetypes": {},\n')
     parts.append(f' "version": {LOCK_VERSION}\n}}\n')
     return "".join(parts)
+
+
+def _card_block(k: str, e: LockEntry) -> str:
+    q = _quote
+    fields = ",\n".join(f"    {q(f)}" for f in e.fields)
+    tags = ",\n".join(f"    {q(t)}" for t in e.tags)
+    return (
+        f"\n  {q(k)}: {{\n"
+        + f'   "deck": {q(e.deck)},\n'
+        + (f'   "fields": [\n{fields}\n   ],\n' if e.fields else '   "fields": [],\n')
+        + f'   "front": {q(e.front)},\n'
+        + f'   "guid": {q(e.guid)},\n'
+        + f'   "hash": {q(e.hash)},\n'
+        + f'   "mod": {int(e.mod)},\n'
+        + f'   "model": {q(e.model)},\n'
+        + f'   "source": {q(e.source)},\n'
+        + f'   "state": {q(e.state)},\n'
+        + (f'   "tags": [\n{tags}\n   ]\n' if e.tags else '   "tags": []\n')
+        + "  }"
+    )
 
 
 _quote: Callable[[str], str] = json.encoder.encode_basestring

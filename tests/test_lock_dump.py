@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flashgen.identity import Lock, LockEntry, _dump_lock_json, dump_lock
+from flashgen.cache import LockMirror
+from flashgen.identity import Chunks, Lock, LockEntry, _dump_lock_json, dump_lock
 
 TEXT = st.text(max_size=20)
 ENTRY = st.builds(
@@ -32,3 +35,30 @@ LOCK = st.builds(
 @given(LOCK)
 def test_dump_lock_matches_json_module(lock: Lock) -> None:
     assert dump_lock(lock) == _dump_lock_json(lock)
+
+
+@settings(max_examples=200, deadline=None)
+@given(LOCK, LOCK)
+def test_reusing_last_dumps_text_gives_the_same_text(before: Lock, after: Lock) -> None:
+    chunks: Chunks = {}
+    dump_lock(before, chunks=chunks)
+    # Keep some cards of `before` unchanged in `after`, as a rebuild does.
+    mixed = Lock({**dict(list(before.cards.items())[::2]), **after.cards}, after.notetypes)
+    assert dump_lock(mixed, reuse=chunks) == _dump_lock_json(mixed)
+
+
+def test_lock_mirror_is_used_only_while_it_matches_the_file(tmp_path: Path) -> None:
+    lock_path = tmp_path / "flashgen.lock.json"
+    entry = LockEntry("g1", "Bio", "a.md:3", "h1", 100, "live", "Osmosis", "basic", ("x",), ())
+    lock = Lock({"a|definition|osmosis": entry}, {"1": ("css", 5)})
+    mirror = LockMirror(tmp_path / "lock.marshal")
+    lock_path.write_bytes(mirror.dump(lock))
+    mirror.save()
+    assert LockMirror(tmp_path / "lock.marshal").load(lock_path) == lock
+    # Edited by hand (or checked out from version control): the file wins.
+    lock_path.write_text(lock_path.read_text().replace('"g1"', '"g2"'))
+    reread = LockMirror(tmp_path / "lock.marshal").load(lock_path)
+    assert reread.cards["a|definition|osmosis"].guid == "g2"
+    # A damaged mirror is ignored.
+    (tmp_path / "lock.marshal").write_bytes(b"\x00junk")
+    assert LockMirror(tmp_path / "lock.marshal").load(lock_path) == reread
