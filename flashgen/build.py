@@ -16,9 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flashgen import anki
-from flashgen.cache import BuildState, LockMirror, NoteCache, fingerprint, stat_key
+from flashgen.cache import BuildState, CachedNote, LockMirror, NoteCache, fingerprint, stat_key
 from flashgen.cards import Card, Extraction, Problem, SourceRef
-from flashgen.decks import slug, top_level
 from flashgen.errors import FlashgenError, LockError
 from flashgen.extract import Options, extract
 from flashgen.identity import (
@@ -26,14 +25,13 @@ from flashgen.identity import (
     Lock,
     LockEntry,
     Plan,
-    card_entry,
     load_lock,
     plan_lock,
     write_atomic,
 )
+from flashgen.increment import Step, entry_for, file_key, package_note, plan_changed
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.notes import display_path, read_note
-from flashgen.render import Rendered
 from flashgen.report import Report
 from flashgen.work import NoteWork, process_notes
 
@@ -153,23 +151,41 @@ def _collected(exs: Sequence[Extraction]) -> BuildResult:
     )
 
 
-def _entry(r: Rendered, now: int) -> LockEntry:
-    card = r.card
-    return card_entry(
-        card.key,
-        model=r.model,
-        deck=card.deck,
-        fields=r.fields,
-        tags=card.tags,
-        source=str(card.source),
-        front=card.front,
-        now=now,
-    )
+def read_changed(
+    files: Sequence[tuple[Path, Path]],
+    options: Options,
+    max_media_bytes: int,
+    cache: NoteCache | None,
+    progress: ProgressFn | None = None,
+) -> tuple[list[CachedNote | None], dict[int, NoteWork]]:
+    """Look every note up in the cache; parse the others (across cores when there are many).
+
+    Returns the cache hits (None for a note parsed now) and the parsed works by file index.
+    """
+    hits: list[CachedNote | None] = [
+        cache.lookup(path) if cache is not None else None for path, _ in files
+    ]
+    todo = [i for i, hit in enumerate(hits) if hit is None]
+
+    def tick(done: int) -> None:
+        if progress is not None:
+            progress("Reading notes", done, len(todo))
+
+    parsed: dict[int, NoteWork] = {}
+    jobs = [files[i] for i in todo]
+    for i, w in zip(
+        todo, process_notes(jobs, options, MediaFiles(max_media_bytes), tick), strict=True
+    ):
+        parsed[i] = w
+        if cache is not None:
+            cache.put(files[i][0], w)
+    if cache is not None:
+        cache.keep_only({str(path) for path, _ in files})
+    return hits, parsed
 
 
-def _package_note(e: LockEntry) -> anki.PackageNote:
-    model: anki.ModelName = "cloze" if e.model == "cloze" else "basic"
-    return anki.PackageNote(e.guid, model, e.deck, e.fields, e.tags, e.mod)
+def _works(hits: Sequence[CachedNote | None], parsed: Mapping[int, NoteWork]) -> list[NoteWork]:
+    return [parsed[i] if hit is None else hit.work() for i, hit in enumerate(hits)]
 
 
 def gather(
@@ -184,32 +200,8 @@ def gather(
     """Every note's cards and rendered fields: from the cache when unchanged, else parsed
     (across cores when there are many). Returns the works in file order and folder problems."""
     files, problems = found if found is not None else find_notes(paths)
-    problems = list(problems)
-    opts = options or Options()
-    works: list[NoteWork | None] = [None] * len(files)
-    todo: list[int] = []
-    for i, (path, _root) in enumerate(files):
-        hit = cache.get(path) if cache is not None else None
-        if hit is None:
-            todo.append(i)
-        else:
-            works[i] = hit
-
-    def tick(done: int) -> None:
-        if progress is not None:
-            progress("Reading notes", done, len(todo))
-
-    jobs = [files[i] for i in todo]
-    for i, w in zip(
-        todo, process_notes(jobs, opts, MediaFiles(max_media_bytes), tick), strict=True
-    ):
-        works[i] = w
-        if cache is not None:
-            cache.put(files[i][0], w)
-    if cache is not None:
-        cache.keep_only({str(path) for path, _ in files})
-        problems.extend(cache.problems)
-    return [w for w in works if w is not None], problems
+    hits, parsed = read_changed(files, options or Options(), max_media_bytes, cache, progress)
+    return _works(hits, parsed), [*problems, *(cache.problems if cache is not None else [])]
 
 
 def plan_build(
@@ -232,13 +224,57 @@ def plan_build(
         if progress is not None and done % 256 == 0:
             progress("Planning cards", done, len(rendered))
         problems.extend(r.problems)
-        built.append((r.card.key, _entry(r, now)))
-        file_key = slug(top_level(r.card.deck))
+        built.append((r.card.key, entry_for(r, now)))
+        fk = file_key(r.card.deck)
         for m in r.media:
-            media.setdefault(file_key, {})[m.name] = m.path
+            media.setdefault(fk, {})[m.name] = m.path
     plan = plan_lock(built, lock.cards, now, prune)
     problems.extend(plan.problems)
     return plan, media, problems
+
+
+def _plan_whole(
+    works: Sequence[NoteWork],
+    lock: Lock,
+    now: int,
+    prune: bool,
+    mirror: LockMirror,
+    progress: ProgressFn | None,
+    reset_lock: bool,
+) -> Step:
+    """Plan every card against the whole lock (a first build, or when `plan_changed` can't)."""
+    plan, media, planned = plan_build(works, lock, now, prune, progress=progress)
+    by_file: dict[str, list[anki.PackageNote]] = {}
+    for entry in plan.written:
+        # A card removed before the lock kept fields (format 1) cannot be written again.
+        if entry.fields:
+            by_file.setdefault(file_key(entry.deck), []).append(package_note(entry))
+    stale = {file_key(e.deck) for e in lock.cards.values()} - set(by_file)
+    notetypes = dict(lock.notetypes)
+    models: tuple[anki.ModelName, ...] = ("basic", "cloze")
+    for model in models:
+        h = anki.notetype_hash(model)
+        old = notetypes.get(str(anki.MODEL_IDS[model]))
+        if old is None or old[0] != h:
+            notetypes[str(anki.MODEL_IDS[model])] = (h, max(now, (old[1] + 1) if old else 0))
+    new_lock = Lock(plan.cards, notetypes)
+    lock_text = None
+    if reset_lock or new_lock != lock or mirror.index is None:
+        lock_text = mirror.dump(new_lock, lock)
+    cards = tuple(c for w in works for c in w.cards)
+    return Step(
+        plan.report,
+        tuple(planned),
+        {k: (notes, media.get(k, {})) for k, notes in by_file.items()},
+        frozenset(),
+        frozenset(stale),
+        lock_text,
+        (len(cards), len({c.deck for c in cards})),
+        tuple(sorted({str(m.path) for w in works for r in w.rendered for m in r.media})),
+        any(r.problems for w in works for r in w.rendered),
+        {m: notetypes[str(anki.MODEL_IDS[m])][1] for m in models},
+        cards,
+    )
 
 
 def diff_decks(
@@ -332,67 +368,72 @@ def build_decks(
     # Parsing runs before the guard is taken: the pool's worker processes must not inherit
     # (and, if the build is killed, keep holding) the guard's lock.
     cache = NoteCache.load(out_dir, fp)
-    works, found = gather(
-        paths, options, max_media_bytes, cache, progress=progress, found=files_found
-    )
+    files, found = files_found
+    hits, parsed = read_changed(files, options or Options(), max_media_bytes, cache, progress)
+    found = [*found, *cache.problems]
     with build_guard(out_dir):
         remove_leftovers(out_dir)
         lock_path = out_dir / LOCK_NAME
         backup = _reset_lock(lock_path) if reset_lock else None
         mirror = LockMirror.for_output(out_dir)
-        lock = Lock() if reset_lock else mirror.load(lock_path)
-        plan, media, planned = plan_build(works, lock, build_time, prune, progress=progress)
-        problems = [*found, *planned]
-        cards = tuple(c for w in works for c in w.cards)
-        by_file: dict[str, list[anki.PackageNote]] = {}
-        for entry in plan.written:
-            # A card removed before the lock kept fields (format 1) cannot be written again.
-            if entry.fields:
-                by_file.setdefault(slug(top_level(entry.deck)), []).append(_package_note(entry))
-        stale = {slug(top_level(e.deck)) for e in lock.cards.values()} - set(by_file)
-        notetypes = dict(lock.notetypes)
-        models: tuple[anki.ModelName, ...] = ("basic", "cloze")
-        for model in models:
-            h = anki.notetype_hash(model)
-            old = notetypes.get(str(anki.MODEL_IDS[model]))
-            if old is None or old[0] != h:
-                notetypes[str(anki.MODEL_IDS[model])] = (
-                    h,
-                    max(build_time, (old[1] + 1) if old else 0),
+        step = None
+        if not (prune or reset_lock) and cache.lock_digest:
+            index = mirror.load_index(lock_path)
+            if index is not None and index.digest == cache.lock_digest:
+                suspect = frozenset(
+                    k
+                    for k, v in state.packages.items()
+                    if stat_key(out_dir / f"{k}.apkg") != [str(out_dir / f"{k}.apkg"), *v[1:]]
                 )
-        mods = {m: notetypes[str(anki.MODEL_IDS[m])][1] for m in models}
-        written = []
+                step = plan_changed(
+                    hits, parsed, index, mirror, build_time, suspect, frozenset(state.packages)
+                )
+        if step is None:
+            works = _works(hits, parsed)
+            lock = Lock() if reset_lock else mirror.load(lock_path)
+            step = _plan_whole(works, lock, build_time, prune, mirror, progress, reset_lock)
+        problems = [*found, *step.problems]
+        mods = {m: step.notetypes_mod[m] for m in step.notetypes_mod}
+        written: list[Path] = []
         rewritten = []
         packages_state: dict[str, list[object]] = {}
         try:
-            for file_key in sorted(by_file):
+            for file_key in sorted({*step.packages, *step.kept}):
                 target = out_dir / f"{file_key}.apkg"
-                digest = package_digest(by_file[file_key], media.get(file_key, {}), mods)
+                if file_key in step.kept:
+                    packages_state[file_key] = state.packages[file_key]
+                    written.append(target)
+                    continue
+                notes, media = step.packages[file_key]
+                digest = package_digest(notes, media, mods)
                 known = state.packages.get(file_key)
                 if (
                     known is None
                     or known[0] != digest
                     or stat_key(target) != [str(target), *known[1:]]
                 ):
-                    anki.write_package(target, by_file[file_key], media.get(file_key, {}), mods)
+                    anki.write_package(target, notes, media, mods)
                     rewritten.append(target)
                 written.append(target)
                 packages_state[file_key] = [digest, *stat_key(target)[1:]]
-            new_lock = Lock(plan.cards, notetypes)
-            if reset_lock or new_lock != lock or not lock_path.exists():
-                write_atomic(lock_path, mirror.dump(new_lock))
+            if step.lock_text is not None:
+                write_atomic(lock_path, step.lock_text)
                 mirror.save()
-            for file_key in sorted(stale):
+            elif mirror.pending is not None:
+                mirror.save()  # the lock is as it was, but the mirror had to be made anew
+            for file_key in sorted(step.stale):
                 # Its cards all went to other decks or were pruned: an old copy could only
                 # bring them back on a later import.
                 (out_dir / f"{file_key}.apkg").unlink(missing_ok=True)
+            if cache.lock_digest != mirror.digest:
+                cache.lock_digest = mirror.digest
+                cache.dirty = True
             cache.save()
             state.packages = packages_state
-            state.media = sorted({str(m.path) for w in works for r in w.rendered for m in r.media})
-            volatile = any(r.problems for w in works for r in w.rendered)
+            state.media = list(step.media)
             state.summary = {
-                "cards": len(cards),
-                "decks": len({c.deck for c in cards}),
+                "cards": step.counts[0],
+                "decks": step.counts[1],
                 "problems": [
                     [p.source.path, p.source.line, p.message, p.level]
                     for p in problems
@@ -401,17 +442,24 @@ def build_decks(
             }
             # Image problems depend on files that may appear later: no skipping then.
             state.inputs = (
-                "" if volatile else state.digest(build_fp, note_paths, lock_path, written)
+                "" if step.volatile else state.digest(build_fp, note_paths, lock_path, written)
             )
             state.save()
         except OSError as exc:
             raise FlashgenError(
                 f"cannot write to {out_dir}: {exc.strerror}; the previous decks are untouched"
             ) from exc
-    report = plan.report
+    report = step.report
     if backup is not None:
         report = replace(report, lock_backup=display_path(backup))
-    return BuildResult(cards, tuple(problems), tuple(written), report, rewritten=tuple(rewritten))
+    return BuildResult(
+        step.cards,
+        tuple(problems),
+        tuple(written),
+        report,
+        counts=None if step.cards or not step.counts[0] else step.counts,
+        rewritten=tuple(rewritten),
+    )
 
 
 def package_digest(

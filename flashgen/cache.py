@@ -14,27 +14,32 @@ import hashlib
 import json
 import marshal
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, cast
 
 from flashgen import __version__
 from flashgen.cards import Problem, SourceRef
 from flashgen.extract import Options
 from flashgen.identity import (
-    Chunks,
     Lock,
     LockEntry,
-    dump_lock,
+    Span,
+    assemble_lock,
+    card_block,
+    entry_from_json,
     parse_lock,
     read_lock_bytes,
     write_atomic,
 )
 from flashgen.notes import display_path
-from flashgen.work import NoteWork, Plain, from_plain, to_plain
+from flashgen.work import NoteWork, from_plain, problem_from_plain, problem_plain, to_plain
 
 CACHE_DIR = ".flashgen-cache"
 CACHE_FILE = "notes.marshal"
-FORMAT = 1
+FORMAT = 2
+"""2: each note's work is kept as its own marshal bytes, decoded only when needed."""
 
 
 def fingerprint(options: Options, max_media_bytes: int) -> str:
@@ -56,20 +61,46 @@ def _stat(path: Path) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
+MediaStat = tuple[str, int, int]
+"""An image a note's cards use: (path, size, mtime_ns)."""
+NoteMedia = tuple[int, str, str]
+"""(card index in the note, media name, image path)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CachedNote:
+    """A cache hit: what a rebuild needs of an unchanged note without decoding its cards."""
+
+    keys: tuple[str, ...]
+    """Its cards' keys, in order."""
+    media: tuple[NoteMedia, ...]
+    problems: tuple[Problem, ...]
+    """Reading and extraction problems (a cached note has no image problems)."""
+    blob: bytes
+
+    def work(self) -> NoteWork:
+        """The note's cards and fields, decoded."""
+        return from_plain(marshal.loads(self.blob))
+
+
+Entry = tuple[int, int, str, tuple[MediaStat, ...], tuple[object, ...], bytes]
+"""size, mtime_ns, content hash, media stats, (keys, media, problems), marshalled work."""
+
+
 @dataclass
 class NoteCache:
     """Entries by note path; `hits` and `misses` count this build's lookups."""
 
     path: Path
     fingerprint: str
-    entries: dict[str, tuple[int, int, str, tuple[tuple[str, int, int], ...], Plain]] = field(
-        default_factory=dict
-    )
-    """path → (size, mtime_ns, content hash, media stats, plain NoteWork)."""
+    entries: dict[str, Entry] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     hits: int = 0
     misses: int = 0
     dirty: bool = False
+    lock_digest: str = ""
+    """sha256 of the lock file the build that saved the cache left: while the lock is still
+    that file, its cards of each cached note are what planning that note gives."""
 
     @classmethod
     def load(cls, out_dir: Path, fp: str) -> NoteCache:
@@ -84,10 +115,13 @@ class NoteCache:
             return cache
         try:
             data = marshal.loads(raw)
-            if not isinstance(data, tuple) or data[0] != FORMAT:
-                raise ValueError("unknown format")
-            if data[1] == fp:
-                cache.entries = dict(data[2])
+            if not isinstance(data, tuple) or not isinstance(data[0], int):
+                raise TypeError("unknown format")
+            if data[0] != FORMAT:
+                cache.dirty = True  # another flashgen's cache: start again, no warning
+            elif data[1] == fp:
+                cache.lock_digest = str(data[2])
+                cache.entries = dict(data[3])
         except (ValueError, EOFError, TypeError, IndexError) as exc:
             cache.problems.append(_unusable(path, str(exc) or type(exc).__name__))
             cache.dirty = True
@@ -95,12 +129,17 @@ class NoteCache:
 
     def get(self, note: Path) -> NoteWork | None:
         """The cached work for `note`, if it is still what the note gives."""
+        hit = self.lookup(note)
+        return hit.work() if hit is not None else None
+
+    def lookup(self, note: Path) -> CachedNote | None:
+        """The cache entry for `note`, undecoded, if it is still what the note gives."""
         entry = self.entries.get(str(note))
         st = _stat(note)
         if entry is None or st is None:
             self.misses += 1
             return None
-        size, mtime, digest, media, plain = entry
+        size, mtime, digest, media, meta, blob = entry
         if (size, mtime) != st:
             try:
                 same = hashlib.sha256(note.read_bytes()).hexdigest() == digest
@@ -109,32 +148,48 @@ class NoteCache:
             if not same:
                 self.misses += 1
                 return None
-            self.entries[str(note)] = (*st, digest, media, plain)
+            self.entries[str(note)] = (*st, digest, media, meta, blob)
             self.dirty = True
         if any(_stat(Path(p)) != (s, m) for p, s, m in media):
             self.misses += 1
             return None
         self.hits += 1
-        return from_plain(plain)
+        return _cached(meta, blob)
+
+    def known(self, note: str) -> CachedNote | None:
+        """The entry kept for `note` whatever the file is now (a note that was deleted)."""
+        entry = self.entries.get(note)
+        return _cached(entry[4], entry[5]) if entry is not None else None
 
     def put(self, note: Path, work: NoteWork) -> None:
         """Remember `work` for `note`, unless it depends on images that were not usable."""
         st = _stat(note)
         if st is None or not work.content_hash or any(r.problems for r in work.rendered):
             self.entries.pop(str(note), None)
+            self.dirty = True
             return
-        media: dict[str, tuple[str, int, int]] = {}
-        for r in work.rendered:
+        media: dict[str, MediaStat] = {}
+        used: list[NoteMedia] = []
+        for i, r in enumerate(work.rendered):
             for m in r.media:
                 mst = _stat(m.path)
                 if mst is None:
+                    self.entries.pop(str(note), None)
+                    self.dirty = True
                     return
                 media[str(m.path)] = (str(m.path), *mst)
+                used.append((i, m.name, str(m.path)))
+        meta = (
+            tuple(c.key for c in work.cards),
+            tuple(used),
+            tuple(problem_plain(p) for p in work.problems),
+        )
         self.entries[str(note)] = (
             *st,
             work.content_hash,
             tuple(sorted(media.values())),
-            to_plain(work),
+            meta,
+            marshal.dumps(to_plain(work)),  # type: ignore[arg-type]
         )
         self.dirty = True
 
@@ -153,8 +208,18 @@ class NoteCache:
         ignore = self.path.parent / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# flashgen's cache: rebuilt when missing\n*\n", encoding="utf-8")
-        data = (FORMAT, self.fingerprint, tuple(sorted(self.entries.items())))
+        data = (FORMAT, self.fingerprint, self.lock_digest, tuple(sorted(self.entries.items())))
         write_atomic(self.path, marshal.dumps(data))  # type: ignore[arg-type]
+
+
+def _cached(meta: tuple[object, ...], blob: bytes) -> CachedNote:
+    keys, media, problems = cast(tuple[Any, Any, Any], meta)
+    return CachedNote(
+        tuple(keys),
+        tuple(media),
+        tuple(problem_from_plain(p) for p in problems),
+        blob,
+    )
 
 
 def _unusable(path: Path, why: str) -> Problem:
@@ -224,56 +289,119 @@ class BuildState:
 
 MIRROR_FILE = "lock.marshal"
 
+CardSpan = tuple[int, int, str, str, str]
+"""A card in the lock file: its block's [start, end) in the bytes, GUID, state and deck."""
+
+
+@dataclass(frozen=True)
+class LockIndex:
+    """The lock file's bytes with where each card's block is: a rebuild reads only the cards
+    it needs and takes every other card's text as it is."""
+
+    raw: bytes
+    digest: str
+    cards: dict[str, CardSpan]
+    notetypes: dict[str, tuple[str, int]]
+
+    def entry(self, key: str) -> LockEntry:
+        """One card, parsed from its block."""
+        start, end = self.cards[key][:2]
+        (value,) = json.loads(b"{" + self.raw[start:end] + b"}").values()
+        return entry_from_json(value)
+
+    def block(self, key: str) -> bytes:
+        start, end = self.cards[key][:2]
+        return self.raw[start:end]
+
 
 @dataclass
 class LockMirror:
-    """A parsed copy of the lock file, with each card's block of text in it.
+    """Where each card's block sits in the lock file, and each card's GUID, state and deck.
 
     Used only while its digest matches the lock file's bytes, so a lock edited by hand or
     checked out from version control is always parsed again. It saves a large vault's
-    rebuild from decoding the JSON lock and from writing every card's text again.
+    rebuild from decoding the whole JSON lock and from writing every card's text again.
     """
 
     path: Path
-    chunks: Chunks = field(default_factory=dict)
-    pending: tuple[str, dict[str, tuple[str, int]]] | None = None
-    """Digest and note types of the last `dump`, for `save`."""
+    index: LockIndex | None = None
+    pending: tuple[str, dict[str, tuple[str, int]], dict[str, CardSpan]] | None = None
+    """Digest, note types and cards of the last `dump`, for `save`."""
 
     @classmethod
     def for_output(cls, out_dir: Path) -> LockMirror:
         return cls(out_dir / CACHE_DIR / MIRROR_FILE)
 
-    def load(self, lock_path: Path) -> Lock:
-        """The lock at `lock_path` (empty when missing), from the mirror when it matches."""
+    def load_index(self, lock_path: Path) -> LockIndex | None:
+        """The lock at `lock_path` as an index, when the mirror matches it (else None)."""
         raw = read_lock_bytes(lock_path)
         if raw is None:
-            return Lock()
+            return None
         digest = hashlib.sha256(raw).hexdigest()
         try:
             data = marshal.loads(self.path.read_bytes())
             if data[0] == FORMAT and data[1] == digest:
-                chunks: Chunks = data[3]
-                self.chunks = chunks
-                cards = {k: LockEntry(*row) for k, (row, _) in chunks.items()}
-                return Lock(cards, dict(data[2]))
+                self.index = LockIndex(raw, digest, dict(data[3]), dict(data[2]))
+                return self.index
         except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
             pass  # no mirror, or an unusable one: the lock file itself is the truth
-        self.chunks = {}
-        return parse_lock(raw, lock_path)
+        return None
 
-    def dump(self, lock: Lock) -> bytes:
-        """The lock file's bytes for `lock`, reusing unchanged cards' text."""
-        chunks: Chunks = {}
-        text = dump_lock(lock, chunks=chunks, reuse=self.chunks).encode("utf-8")
-        self.chunks = chunks
-        self.pending = (hashlib.sha256(text).hexdigest(), dict(lock.notetypes))
+    def load(self, lock_path: Path) -> Lock:
+        """The whole lock at `lock_path` (empty when missing)."""
+        raw = read_lock_bytes(lock_path)
+        if raw is None:
+            return Lock()
+        lock = parse_lock(raw, lock_path)
+        if self.load_index(lock_path) is None:
+            self.index = None
+        return lock
+
+    def dump(self, lock: Lock, old: Lock | None = None) -> bytes:
+        """The lock file's bytes for `lock`, taking the text of cards unchanged since `old`
+        (the lock this mirror was loaded with)."""
+        index = self.index
+        known = old.cards if old is not None and index is not None else {}
+
+        def block(k: str, e: LockEntry) -> bytes:
+            if index is not None and known.get(k) == e and k in index.cards:
+                return index.block(k)
+            return card_block(k, e)
+
+        items = sorted(lock.cards.items())
+        text, spans = assemble_lock(((k, block(k, e)) for k, e in items), lock.notetypes)
+        self.remember(text, lock.notetypes, spans, dict(items))
         return text
+
+    def remember(
+        self,
+        text: bytes,
+        notetypes: Mapping[str, tuple[str, int]],
+        spans: Mapping[str, Span],
+        cards: Mapping[str, LockEntry | CardSpan],
+    ) -> None:
+        """Note what `text` (about to become the lock file) holds, for `save`."""
+        index: dict[str, CardSpan] = {}
+        for k, (start, end) in spans.items():
+            c = cards[k]
+            if isinstance(c, LockEntry):
+                index[k] = (start, end, c.guid, c.state, c.deck)
+            else:
+                index[k] = (start, end, c[2], c[3], c[4])
+        self.pending = (hashlib.sha256(text).hexdigest(), dict(notetypes), index)
+
+    @property
+    def digest(self) -> str:
+        """Digest of the lock file as the last `dump` made it, else as loaded."""
+        if self.pending is not None:
+            return self.pending[0]
+        return self.index.digest if self.index is not None else ""
 
     def save(self) -> None:
         """Remember the last `dump` (call after the lock file itself was written)."""
         if self.pending is None:
             return
-        digest, notetypes = self.pending
+        digest, notetypes, index = self.pending
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = (FORMAT, digest, tuple(notetypes.items()), self.chunks)
+        data = (FORMAT, digest, tuple(notetypes.items()), index)
         write_atomic(self.path, marshal.dumps(data))

@@ -152,22 +152,7 @@ def parse_lock(raw_bytes: bytes, path: Path) -> Lock:
                 f"lock file {path} was written by a newer flashgen (format {version}); "
                 "upgrade flashgen, or run with --reset-lock to start a new lock"
             )
-        # Positional arguments: this runs once per card, 50,000 times for a big vault.
-        cards = {
-            str(k): LockEntry(
-                str(v["guid"]),
-                str(v["deck"]),
-                str(v["source"]),
-                str(v["hash"]),
-                int(v["mod"]),
-                "removed" if v.get("state") == "removed" else "live",
-                str(v.get("front", "")),
-                str(v.get("model", "")),
-                _strings(v.get("fields", []), "fields"),
-                _strings(v.get("tags", []), "tags"),
-            )
-            for k, v in data["cards"].items()
-        }
+        cards = {str(k): entry_from_json(v) for k, v in data["cards"].items()}
         notetypes = {
             str(k): (str(v["hash"]), int(v["mod"])) for k, v in data.get("notetypes", {}).items()
         }
@@ -182,52 +167,77 @@ def parse_lock(raw_bytes: bytes, path: Path) -> Lock:
     return Lock(cards, notetypes)
 
 
+def entry_from_json(v: dict[str, object]) -> LockEntry:
+    """One card of the lock file's JSON → LockEntry (a KeyError/TypeError/ValueError if damaged)."""
+    # Positional arguments: this runs once per card, 50,000 times for a big vault.
+    return LockEntry(
+        str(v["guid"]),
+        str(v["deck"]),
+        str(v["source"]),
+        str(v["hash"]),
+        int(v["mod"]),  # type: ignore[call-overload]
+        "removed" if v.get("state") == "removed" else "live",
+        str(v.get("front", "")),
+        str(v.get("model", "")),
+        _strings(v.get("fields", []), "fields"),
+        _strings(v.get("tags", []), "tags"),
+    )
+
+
 def _strings(value: object, name: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise TypeError(f"{name} must be a list of strings")
     return tuple(value)
 
 
-EntryRow = tuple[str, str, str, str, int, State, str, str, tuple[str, ...], tuple[str, ...]]
-"""A LockEntry as a plain tuple, in field order (what the lock mirror stores)."""
-Chunks = dict[str, tuple[EntryRow, str]]
-"""Card key → (its entry, its block of text in the lock file), from the last dump."""
+Span = tuple[int, int]
+"""Where one card's block of text sits in the lock file's bytes: [start, end)."""
 
 
-def entry_row(e: LockEntry) -> EntryRow:
-    return (e.guid, e.deck, e.source, e.hash, e.mod, e.state, e.front, e.model, e.fields, e.tags)
+def assemble_lock(
+    blocks: Iterable[tuple[str, bytes]], notetypes: Mapping[str, tuple[str, int]]
+) -> tuple[bytes, dict[str, Span]]:
+    """The lock file's bytes from each card's block (`card_block`), given in key order,
+    and the span of each block in them (so the next build can take unchanged cards' text
+    as it is)."""
+    parts = [b'{\n "cards": {']
+    spans: dict[str, Span] = {}
+    at = len(parts[0])
+    for k, block in blocks:
+        if spans:
+            parts.append(b",")
+            at += 1
+        parts.append(block)
+        spans[k] = (at, at + len(block))
+        at += len(block)
+    parts.append(b"\n },\n" if spans else b"},\n")
+    q = _quote
+    types = sorted(notetypes.items())
+    if types:
+        text = ",\n".join(
+            f'  {q(k)}: {{\n   "hash": {q(h)},\n   "mod": {int(m)}\n  }}' for k, (h, m) in types
+        )
+        parts.append(f' "notetypes": {{\n{text}\n }},\n'.encode())
+    else:
+        parts.append(b' "notetypes": {},\n')
+    parts.append(f' "version": {LOCK_VERSION}\n}}\n'.encode())
+    return b"".join(parts), spans
 
 
-def dump_lock(lock: Lock, chunks: Chunks | None = None, reuse: Chunks | None = None) -> str:
+def dump_lock(lock: Lock) -> str:
     """Sorted, indented, one card per block and one field per line: diff-friendly.
 
     Written by hand, not by `json.dumps(indent=...)` (whose pure-Python encoder dominated a
     rebuild of a large lock); the text is the same as `_dump_lock_json` gives, and a test
-    keeps it so. `reuse` holds each card's text from the last dump, taken again when the
-    card did not change; `chunks`, when given, is filled with this dump's.
+    keeps it so.
     """
-    parts = ['{\n "cards": {']
-    first = True
-    for k, e in sorted(lock.cards.items()):
-        row = entry_row(e)
-        known = reuse.get(k) if reuse is not None else None
-        block = known[1] if known is not None and known[0] == row else _card_block(k, e)
-        if chunks is not None:
-            chunks[k] = (row, block)
-        parts.append(block if first else "," + block)
-        first = False
-    parts.append("\n },\n" if lock.cards else "},\n")
-    q = _quote
-    notetypes = sorted(lock.notetypes.items())
-    if notetypes:
-        blocks = ",\n".join(
-            f'  {q(k)}: {{\n   "hash": {q(h)},\n   "mod": {int(m)}\n  }}' for k, (h, m) in notetypes
-        )
-        parts.append(f' "notetypes": {{\n{blocks}\n }},\n')
-    else:
-        parts.append(' "notetypes": {},\n')
-    parts.append(f' "version": {LOCK_VERSION}\n}}\n')
-    return "".join(parts)
+    blocks = ((k, card_block(k, e)) for k, e in sorted(lock.cards.items()))
+    return assemble_lock(blocks, lock.notetypes)[0].decode("utf-8")
+
+
+def card_block(k: str, e: LockEntry) -> bytes:
+    """One card's text in the lock file (UTF-8), as `assemble_lock` takes it."""
+    return _card_block(k, e).encode("utf-8")
 
 
 def _card_block(k: str, e: LockEntry) -> str:
@@ -375,11 +385,13 @@ def plan_lock(
     old: Mapping[str, LockEntry],
     now: int,
     prune: bool = False,
+    taken: Iterable[str] = (),
 ) -> Plan:
     """Decide GUIDs (same key, else inherited by a rename, else fresh), times and removals.
 
     `prune` forgets the cards an earlier build marked removed; a card removed now is always
-    written once with `flashgen::removed` first, so Anki hears of every removal.
+    written once with `flashgen::removed` first, so Anki hears of every removal. `taken`
+    holds GUIDs in use outside `old` (a rebuild that plans only the notes that changed).
     """
     current = dict(built)
     vanished = {k: e for k, e in old.items() if k not in current and e.state == "live"}
@@ -405,6 +417,7 @@ def plan_lock(
         else:
             cards[key] = entry
     used = {e.guid for e in cards.values()}
+    used.update(taken)
     used.update(old[k].guid for k in current if k in old)
     used.update(old[k].guid for k in inherited)
     written: list[LockEntry] = []

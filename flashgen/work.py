@@ -51,11 +51,11 @@ def process_note(path: Path, root: Path, options: Options, files: MediaFiles) ->
     return NoteWork(ex.cards, rendered, (*problems, *ex.problems), note.content_hash)
 
 
-def _problem_plain(p: Problem) -> Plain:
+def problem_plain(p: Problem) -> Plain:
     return (p.source.path, p.source.line, p.message, p.level)
 
 
-def _problem(t: Sequence[Any]) -> Problem:
+def problem_from_plain(t: Sequence[Any]) -> Problem:
     path, line, message, level = t
     return Problem(
         SourceRef(str(path), int(line)), str(message), "error" if level == "error" else "warning"
@@ -88,11 +88,11 @@ def to_plain(w: NoteWork) -> Plain:
             r.model,
             r.fields,
             tuple((m.name, str(m.path)) for m in r.media),
-            tuple(_problem_plain(p) for p in r.problems),
+            tuple(problem_plain(p) for p in r.problems),
         )
         for r in w.rendered
     )
-    return (cards, rendered, tuple(_problem_plain(p) for p in w.problems), w.content_hash)
+    return (cards, rendered, tuple(problem_plain(p) for p in w.problems), w.content_hash)
 
 
 def from_plain(t: Plain) -> NoteWork:
@@ -122,11 +122,11 @@ def from_plain(t: Plain) -> NoteWork:
             r[0],
             tuple(r[1]),
             tuple(Media(name, Path(path)) for name, path in r[2]),
-            tuple(_problem(p) for p in r[3]),
+            tuple(problem_from_plain(p) for p in r[3]),
         )
         for card, r in zip(cards, rendered_t, strict=True)
     )
-    problems = tuple(_problem(p) for p in problems_t)
+    problems = tuple(problem_from_plain(p) for p in problems_t)
     return NoteWork(cards, rendered, problems, str(content_hash))
 
 

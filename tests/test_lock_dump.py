@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flashgen.cache import LockMirror
-from flashgen.identity import Chunks, Lock, LockEntry, _dump_lock_json, dump_lock
+from flashgen.cache import LockIndex, LockMirror
+from flashgen.identity import Lock, LockEntry, _dump_lock_json, dump_lock
 
 TEXT = st.text(max_size=20)
 ENTRY = st.builds(
@@ -40,11 +40,16 @@ def test_dump_lock_matches_json_module(lock: Lock) -> None:
 @settings(max_examples=200, deadline=None)
 @given(LOCK, LOCK)
 def test_reusing_last_dumps_text_gives_the_same_text(before: Lock, after: Lock) -> None:
-    chunks: Chunks = {}
-    dump_lock(before, chunks=chunks)
+    mirror = LockMirror(Path("unused"))
+    text = mirror.dump(before)
+    assert mirror.pending is not None
+    digest, notetypes, cards = mirror.pending
+    mirror.index = LockIndex(text, digest, cards, notetypes)
+    # Every card reads back from its own block of the text.
+    assert {k: mirror.index.entry(k) for k in cards} == dict(before.cards)
     # Keep some cards of `before` unchanged in `after`, as a rebuild does.
     mixed = Lock({**dict(list(before.cards.items())[::2]), **after.cards}, after.notetypes)
-    assert dump_lock(mixed, reuse=chunks) == _dump_lock_json(mixed)
+    assert mirror.dump(mixed, before).decode() == _dump_lock_json(mixed)
 
 
 def test_lock_mirror_is_used_only_while_it_matches_the_file(tmp_path: Path) -> None:
@@ -54,11 +59,17 @@ def test_lock_mirror_is_used_only_while_it_matches_the_file(tmp_path: Path) -> N
     mirror = LockMirror(tmp_path / "lock.marshal")
     lock_path.write_bytes(mirror.dump(lock))
     mirror.save()
-    assert LockMirror(tmp_path / "lock.marshal").load(lock_path) == lock
+    mirror = LockMirror(tmp_path / "lock.marshal")
+    assert mirror.load(lock_path) == lock
+    assert mirror.index is not None
+    assert mirror.index.entry("a|definition|osmosis") == entry
     # Edited by hand (or checked out from version control): the file wins.
     lock_path.write_text(lock_path.read_text().replace('"g1"', '"g2"'))
-    reread = LockMirror(tmp_path / "lock.marshal").load(lock_path)
+    mirror = LockMirror(tmp_path / "lock.marshal")
+    reread = mirror.load(lock_path)
     assert reread.cards["a|definition|osmosis"].guid == "g2"
+    assert mirror.index is None
+    assert mirror.load_index(lock_path) is None
     # A damaged mirror is ignored.
     (tmp_path / "lock.marshal").write_bytes(b"\x00junk")
     assert LockMirror(tmp_path / "lock.marshal").load(lock_path) == reread

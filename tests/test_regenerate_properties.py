@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flashgen.build import build_decks
+from flashgen.build import build_decks, collect_cards
 from flashgen.identity import LOCK_NAME, load_lock
 
 TERMS = st.sampled_from(
@@ -52,8 +52,9 @@ def test_any_sequence_of_edits(versions: list[dict[str, str]], prune: bool) -> N
             guids = [e.guid for e in lock.cards.values()]
             assert len(guids) == len(set(guids))
             assert {k for k, e in lock.cards.items() if e.state == "live"} == {
-                c.key for c in result.cards
+                c.key for c in collect_cards([notes]).cards
             }
+            assert result.card_count == len(collect_cards([notes]).cards)
             packages = {p.name: p.read_bytes() for p in out.glob("*.apkg")}
             again = build_decks([notes], out, now=1_000_000 + step * 10 + 5)
             assert again.report.changes == ()

@@ -1,0 +1,223 @@
+"""A rebuild that plans only the notes that changed.
+
+When the lock file is still the one the last build wrote and the content cache was saved
+by that same build, every unchanged note's cards are in the lock exactly as planning them
+again would leave them (same key, same content, so same GUID and mod time). Only the
+changed and deleted notes' cards need `plan_lock`; every other card keeps its block of
+text in the lock file, and only packages that hold a changed card are assembled again.
+The result is the one a whole plan gives (a test builds both ways and compares bytes);
+when any assumption does not hold, `plan_changed` returns None and the build plans all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from flashgen import anki
+from flashgen.cache import CachedNote, LockIndex, LockMirror
+from flashgen.cards import Card, Problem
+from flashgen.decks import slug, top_level
+from flashgen.identity import LockEntry, assemble_lock, card_block, card_entry, plan_lock
+from flashgen.render import Rendered
+from flashgen.report import Report
+from flashgen.work import NoteWork
+
+PackageInput = tuple[list[anki.PackageNote], dict[str, Path]]
+"""One package's notes in build order, and its media by name."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """What planning decided, for `build_decks` to write."""
+
+    report: Report
+    problems: tuple[Problem, ...]
+    """The notes' own problems, then their images', then the plan's (ambiguous renames)."""
+    packages: dict[str, PackageInput]
+    """File key → content, for every package that may have changed."""
+    kept: frozenset[str]
+    """File keys of packages known unchanged since the last build (not assembled)."""
+    stale: frozenset[str]
+    """File keys of packages that no longer have any card."""
+    lock_text: bytes | None
+    """The new lock file's bytes; None when the lock file stays as it is."""
+    counts: tuple[int, int]
+    """Cards and decks built."""
+    media: tuple[str, ...]
+    """Image files this build's cards use."""
+    volatile: bool
+    """Some card has an image problem (an image may appear later: never skip the next build)."""
+    notetypes_mod: dict[anki.ModelName, int]
+    """Each note type's modification time in the packages."""
+    cards: tuple[Card, ...] = ()
+    """This build's cards, when they were all decoded (a whole plan)."""
+
+
+@lru_cache(maxsize=4096)
+def file_key(deck: str) -> str:
+    """The package (file name without `.apkg`) a deck's cards go to."""
+    return slug(top_level(deck))
+
+
+def entry_for(r: Rendered, now: int) -> LockEntry:
+    """A rendered card as the lock would keep it, before its GUID and mod time are settled."""
+    card = r.card
+    return card_entry(
+        card.key,
+        model=r.model,
+        deck=card.deck,
+        fields=r.fields,
+        tags=card.tags,
+        source=str(card.source),
+        front=card.front,
+        now=now,
+    )
+
+
+def package_note(e: LockEntry) -> anki.PackageNote:
+    model: anki.ModelName = "cloze" if e.model == "cloze" else "basic"
+    return anki.PackageNote(e.guid, model, e.deck, e.fields, e.tags, e.mod)
+
+
+def plan_changed(
+    hits: Sequence[CachedNote | None],
+    parsed: Mapping[int, NoteWork],
+    index: LockIndex,
+    mirror: LockMirror,
+    now: int,
+    suspect: frozenset[str],
+    known_packages: frozenset[str],
+) -> Step | None:
+    """Plan a rebuild from the changed notes alone; None when it cannot be done exactly.
+
+    `hits[i]` is note i's cache entry (None: it was parsed now, into `parsed[i]`);
+    `suspect` are packages whose file is not as the last build left it; `known_packages`
+    those the last build wrote.
+    """
+    models: tuple[anki.ModelName, ...] = ("basic", "cloze")
+    for model in models:
+        old = index.notetypes.get(str(anki.MODEL_IDS[model]))
+        if old is None or old[0] != anki.notetype_hash(model):
+            return None  # a new look of the note types: every package changes
+    unchanged: set[str] = set()
+    count = 0
+    for hit in hits:
+        if hit is not None:
+            unchanged.update(hit.keys)
+            count += len(hit.keys)
+    cards = index.cards
+    if len(unchanged) != count or any(k not in cards or cards[k][3] != "live" for k in unchanged):
+        return None
+    built: list[tuple[str, LockEntry]] = []
+    problems: list[Problem] = []
+    image_problems: list[Problem] = []
+    for i, hit in enumerate(hits):
+        problems.extend(hit.problems if hit is not None else parsed[i].problems)
+    for i in sorted(parsed):
+        for r in parsed[i].rendered:
+            image_problems.extend(r.problems)
+            built.append((r.card.key, entry_for(r, now)))
+    built_keys = {k for k, _ in built}
+    if len(built_keys) != len(built) or not built_keys.isdisjoint(unchanged):
+        return None
+    relevant = {
+        k: index.entry(k)
+        for k, span in cards.items()
+        if (span[3] == "live" and k not in unchanged) or k in built_keys
+    }
+    taken = {span[2] for span in cards.values()}
+    plan = plan_lock(built, relevant, now, False, taken)
+
+    keys = sorted((cards.keys() - relevant.keys()) | plan.cards.keys())
+
+    def block(k: str) -> bytes:
+        e = plan.cards.get(k)
+        if e is None or relevant.get(k) == e:
+            return index.block(k)
+        return card_block(k, e)
+
+    text, spans = assemble_lock(((k, block(k)) for k in keys), index.notetypes)
+    lock_text: bytes | None = None
+    if text != index.raw:
+        lock_text = text
+        mirror.remember(
+            text, index.notetypes, spans, {k: plan.cards.get(k) or cards[k] for k in keys}
+        )
+
+    # Which packages can differ: those of every card planned now (old and new decks), those
+    # whose file is not as it was left, and any the last build did not write.
+    lock_decks = {span[4] for span in cards.values()}
+    affected = {file_key(e.deck) for e in plan.cards.values()}
+    affected.update(file_key(e.deck) for e in relevant.values())
+    affected.update(suspect)
+    affected.update({file_key(d) for d in lock_decks} - known_packages)
+    live_entry: Callable[[str], LockEntry] = lambda k: plan.cards.get(k) or index.entry(k)
+    packages = _assemble(hits, parsed, affected, plan.cards, cards, live_entry, keys)
+    current = unchanged | built_keys
+    decks = {cards[k][4] for k in unchanged} | {c.deck for w in parsed.values() for c in w.cards}
+    media = {p for hit in hits if hit is not None for _, _, p in hit.media}
+    media.update(str(m.path) for w in parsed.values() for r in w.rendered for m in r.media)
+    old_keys = {file_key(d) for d in lock_decks}
+    return Step(
+        plan.report,
+        (*problems, *image_problems, *plan.problems),
+        packages,
+        frozenset(old_keys - affected),
+        frozenset(k for k in affected & old_keys if k not in packages),
+        lock_text,
+        (len(current), len(decks)),
+        tuple(sorted(media)),
+        bool(image_problems),
+        {m: index.notetypes[str(anki.MODEL_IDS[m])][1] for m in models},
+    )
+
+
+def _assemble(
+    hits: Sequence[CachedNote | None],
+    parsed: Mapping[int, NoteWork],
+    affected: set[str],
+    planned: Mapping[str, LockEntry],
+    spans: Mapping[str, tuple[int, int, str, str, str]],
+    entry: Callable[[str], LockEntry],
+    keys: Sequence[str],
+) -> dict[str, PackageInput]:
+    """The affected packages' notes in the order a whole build writes them: this build's
+    cards in file order, then removed cards by key (those that still have fields)."""
+    out: dict[str, PackageInput] = {}
+
+    def deck_of(k: str) -> str:
+        e = planned.get(k)
+        return e.deck if e is not None else spans[k][4]
+
+    def add(k: str) -> None:
+        fk = file_key(deck_of(k))
+        if fk in affected:
+            e = entry(k)
+            if e.fields:
+                out.setdefault(fk, ([], {}))[0].append(package_note(e))
+
+    current: set[str] = set()
+    for i, hit in enumerate(hits):
+        if hit is not None:
+            for k in hit.keys:
+                add(k)
+            current.update(hit.keys)
+            for n, name, path in hit.media:
+                fk = file_key(deck_of(hit.keys[n]))
+                if fk in affected:
+                    out.setdefault(fk, ([], {}))[1][name] = Path(path)
+        else:
+            for r in parsed[i].rendered:
+                add(r.card.key)
+                current.add(r.card.key)
+                fk = file_key(r.card.deck)
+                if fk in affected:
+                    for m in r.media:
+                        out.setdefault(fk, ([], {}))[1][m.name] = m.path
+    for k in keys:
+        if k not in current:
+            add(k)
+    return {fk: v for fk, v in out.items() if v[0]}

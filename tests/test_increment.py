@@ -1,0 +1,118 @@
+"""A rebuild that plans only the changed notes writes exactly what planning all of them does."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flashgen import build, increment
+from flashgen.build import build_decks
+from flashgen.cache import CACHE_DIR
+from flashgen.identity import LOCK_NAME
+from tests.conftest import write
+from tests.test_regenerate_properties import ANSWERS
+
+TERMS = st.sampled_from(["Osmosis", "Osmosys", "Diffusion", "DVC", "Latency", "Jitter"])
+NOTE = st.lists(st.builds(lambda t, a: f"{t}: {a}.", TERMS, ANSWERS), max_size=4).map("\n\n".join)
+DECK = st.sampled_from(["Bio", "Bio::Cells", "Chem", "Physics"])
+TREE = st.dictionaries(
+    st.sampled_from(["a.md", "b.md", "sub/a.md", "sub/c.md", "d.md"]),
+    st.tuples(DECK, NOTE),
+    max_size=4,
+)
+
+
+def write_tree(root: Path, tree: dict[str, tuple[str, str]]) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    for rel, (deck, text) in tree.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\ndeck: {deck}\n---\n{text}\n", encoding="utf-8")
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name[0] != "."}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TREE, min_size=2, max_size=5), st.lists(st.booleans(), min_size=5, max_size=5))
+def test_planning_changed_notes_equals_planning_all(
+    versions: list[dict[str, tuple[str, str]]], prunes: list[bool]
+) -> None:
+    taken = []
+    real = increment.plan_changed
+
+    def spy(*args: object, **kwargs: object) -> increment.Step | None:
+        step = real(*args, **kwargs)  # type: ignore[arg-type]
+        taken.append(step is not None)
+        return step
+
+    build.plan_changed = spy  # type: ignore[assignment]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            notes, inc, whole = Path(tmp) / "notes", Path(tmp) / "inc", Path(tmp) / "whole"
+            for step, tree in enumerate(versions):
+                write_tree(notes, tree)
+                now = 1_000_000 + step * 10
+                shutil.rmtree(whole / CACHE_DIR, ignore_errors=True)
+                expected = build_decks([notes], whole, now=now, prune=prunes[step])
+                got = build_decks([notes], inc, now=now, prune=prunes[step])
+                assert got.report == expected.report
+                assert got.problems == expected.problems
+                assert (got.card_count, got.deck_count) == (
+                    expected.card_count,
+                    expected.deck_count,
+                )
+                assert [p.name for p in got.written] == [p.name for p in expected.written]
+                assert outputs(inc) == outputs(whole)
+    finally:
+        build.plan_changed = real
+    assert taken == [] or any(taken) or not any(len(v) for v in versions)
+
+
+def test_one_edited_note_is_planned_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(6):
+        write(tmp_path, f"notes/c{n}/lec.md", f"Term{n}: definition number {n}.\n")
+    out = tmp_path / "decks"
+    build_decks([tmp_path / "notes"], out, now=1000)
+    planned: list[list[str]] = []
+    real = build.plan_changed
+
+    def spy(hits, parsed, index, *rest):  # type: ignore[no-untyped-def]
+        planned.append([w.cards[0].front for w in parsed.values()])
+        return real(hits, parsed, index, *rest)
+
+    monkeypatch.setattr(build, "plan_changed", spy)
+    write(tmp_path, "notes/c3/lec.md", "Term3: a better definition.\n")
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.apkg")}
+    result = build_decks([tmp_path / "notes"], out, now=2000)
+    assert planned == [["Term3"]]
+    assert [(c.kind, c.front) for c in result.report.changes] == [("changed", "Term3")]
+    assert [p.name for p in result.rewritten] == ["c3.apkg"]
+    after = {p.name: p.stat().st_mtime_ns for p in out.glob("*.apkg")}
+    assert {k for k in before if before[k] != after[k]} == {"c3.apkg"}
+    assert (result.card_count, result.deck_count) == (6, 6)
+
+
+def test_a_lock_from_elsewhere_is_planned_whole(tmp_path: Path) -> None:
+    """A lock checked out from version control is not the one the cache was saved with."""
+    write(tmp_path, "notes/a.md", "Osmosis: water crossing a membrane.\n")
+    out = tmp_path / "decks"
+    build_decks([tmp_path / "notes"], out, now=1000)
+    old_lock = (out / LOCK_NAME).read_bytes()
+    write(tmp_path, "notes/a.md", "Osmosis: water crossing a thin membrane.\n")
+    build_decks([tmp_path / "notes"], out, now=2000)
+    (out / LOCK_NAME).write_bytes(old_lock)
+    write(tmp_path, "notes/b.md", "Diffusion: spreading out.\n")
+    result = build_decks([tmp_path / "notes"], out, now=3000)
+    # Against the old lock, Osmosis changed again: a whole plan sees it, a partial one would not.
+    assert sorted((c.kind, c.front) for c in result.report.changes) == [
+        ("changed", "Osmosis"),
+        ("new", "Diffusion"),
+    ]
