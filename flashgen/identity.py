@@ -395,9 +395,15 @@ def plan_lock(
     """
     current = dict(built)
     vanished = {k: e for k, e in old.items() if k not in current and e.state == "live"}
-    matches = rename.match(
-        (rename.sketch(k, e.model, e.fields) for k, e in vanished.items()),
-        (rename.sketch(k, e.model, e.fields) for k, e in built if k not in old),
+    arrived = [(k, e) for k, e in built if k not in old]
+    # A first build has nothing that vanished: no sketches to make, no pairs to score.
+    matches = (
+        rename.match(
+            (rename.sketch(k, e.model, e.fields) for k, e in vanished.items()),
+            (rename.sketch(k, e.model, e.fields) for k, e in arrived),
+        )
+        if vanished and arrived
+        else rename.Matches({}, ())
     )
     heirs = matches.pairs
     inherited = set(heirs.values())
