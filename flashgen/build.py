@@ -173,12 +173,12 @@ def read_changed(
 
     parsed: dict[int, NoteWork] = {}
     jobs = [files[i] for i in todo]
-    for i, w in zip(
+    for i, (w, blob) in zip(
         todo, process_notes(jobs, options, MediaFiles(max_media_bytes), tick), strict=True
     ):
         parsed[i] = w
         if cache is not None:
-            cache.put(files[i][0], w)
+            cache.put(files[i][0], w, blob)
     if cache is not None:
         cache.keep_only({str(path) for path, _ in files})
     return hits, parsed

@@ -161,8 +161,11 @@ class NoteCache:
         entry = self.entries.get(note)
         return _cached(entry[4], entry[5]) if entry is not None else None
 
-    def put(self, note: Path, work: NoteWork) -> None:
-        """Remember `work` for `note`, unless it depends on images that were not usable."""
+    def put(self, note: Path, work: NoteWork, blob: bytes | None = None) -> None:
+        """Remember `work` for `note`, unless it depends on images that were not usable.
+
+        `blob`, when given, is `work` already marshalled (as a worker process sends it).
+        """
         st = _stat(note)
         if st is None or not work.content_hash or any(r.problems for r in work.rendered):
             self.entries.pop(str(note), None)
@@ -189,7 +192,7 @@ class NoteCache:
             work.content_hash,
             tuple(sorted(media.values())),
             meta,
-            marshal.dumps(to_plain(work)),  # type: ignore[arg-type]
+            blob if blob is not None else marshal.dumps(to_plain(work)),  # type: ignore[arg-type]
         )
         self.dirty = True
 

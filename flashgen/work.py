@@ -6,6 +6,7 @@ results is the order of the files, whatever the pool does.
 
 from __future__ import annotations
 
+import marshal
 import os
 import threading
 import time
@@ -147,10 +148,11 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _work_plain(job: tuple[str, str]) -> Plain:
+def _work_blob(job: tuple[str, str]) -> bytes:
     assert _worker is not None
     options, files = _worker
-    return to_plain(process_note(Path(job[0]), Path(job[1]), options, files))
+    # Marshalled here: cheaper to send than nested tuples, and what the cache keeps as is.
+    return marshal.dumps(to_plain(process_note(Path(job[0]), Path(job[1]), options, files)))  # type: ignore[arg-type]
 
 
 def process_notes(
@@ -159,12 +161,15 @@ def process_notes(
     files: MediaFiles,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
-) -> Iterator[NoteWork]:
-    """Process (path, root) jobs in order; in a process pool when there are enough of them."""
+) -> Iterator[tuple[NoteWork, bytes | None]]:
+    """Process (path, root) jobs in order; in a process pool when there are enough of them.
+
+    Each work comes with its marshalled plain form when a worker process made it (else None).
+    """
     cpus = workers if workers is not None else (os.cpu_count() or 1)
     if cpus < 2 or len(jobs) < PARALLEL_MIN_NOTES:
         for done, (path, root) in enumerate(jobs):
-            yield process_note(path, root, options, files)
+            yield process_note(path, root, options, files), None
             if progress is not None:
                 progress(done + 1)
         return
@@ -173,7 +178,7 @@ def process_notes(
     with ProcessPoolExecutor(
         max_workers=cpus, initializer=_init_worker, initargs=(options, files.max_bytes)
     ) as pool:
-        for done, plain in enumerate(pool.map(_work_plain, plain_jobs, chunksize=chunk)):
-            yield from_plain(plain)
+        for done, blob in enumerate(pool.map(_work_blob, plain_jobs, chunksize=chunk)):
+            yield from_plain(marshal.loads(blob)), blob
             if progress is not None:
                 progress(done + 1)
