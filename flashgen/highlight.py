@@ -34,12 +34,18 @@ def _lexer(language: str) -> Lexer | None:
         return None
 
 
+@lru_cache(maxsize=1)
+def _formatter() -> HtmlFormatter[str]:
+    # Made once: building a formatter (its style tables) cost more than most highlights.
+    return HtmlFormatter(nowrap=True)
+
+
 def highlight(code: str, language: str) -> str | None:
     """`<pre class="highlight"><code>` with token spans, or None for a language Pygments lacks."""
     lexer = _lexer(language.lower())
     if lexer is None:
         return None
-    spans = pygments_highlight(code, lexer, HtmlFormatter(nowrap=True))
+    spans = pygments_highlight(code, lexer, _formatter())
     return f'<pre class="{CSS_CLASS}"><code class="language-{language}">{spans}</code></pre>'
 
 
