@@ -79,6 +79,13 @@ def notetype_hash(model: ModelName) -> str:
     return hashlib.sha256((css() + json.dumps(tmpls, sort_keys=True)).encode()).hexdigest()[:16]
 
 
+@lru_cache(maxsize=8)
+def _model_json(model: ModelName, mod: int) -> Any:
+    """The note type as the collection stores it (made once per build: genanki renders
+    every template to find each card's required fields)."""
+    return _model(model).to_json(mod, 1)
+
+
 def _model(model: ModelName) -> Any:
     if model == "basic":
         return genanki.Model(
@@ -180,10 +187,10 @@ def _write_collection(
         for name in _all_decks([n.deck for n in notes]):
             deck = genanki.Deck(deck_id(name), name)
             decks[str(deck.deck_id)] = deck.to_json()
-        models: dict[str, Any] = {}
-        for model in sorted({n.model for n in notes}):
-            m = _model(model)
-            models[str(m.model_id)] = m.to_json(notetype_mods.get(model, 0), 1)
+        models = {
+            str(MODEL_IDS[model]): _model_json(model, notetype_mods.get(model, 0))
+            for model in sorted({n.model for n in notes})
+        }
         cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(decks), json.dumps(models)))
         note_rows = []
         card_rows = []

@@ -17,6 +17,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -50,6 +51,7 @@ def guid_for(key: str) -> str:
     return "".join(reversed(out)) or "a"
 
 
+@lru_cache(maxsize=8192)
 def deck_id(name: str) -> int:
     """A stable deck id from the deck name (positive, below 2**53)."""
     return (1 << 40) + int.from_bytes(_digest("deck:" + name)[:6], "big")
