@@ -14,7 +14,7 @@ import hashlib
 import json
 import marshal
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, cast
@@ -292,6 +292,15 @@ class BuildState:
 
 MIRROR_FILE = "lock.marshal"
 
+
+def lock_digest(parts: Sequence[bytes]) -> str:
+    """sha256 of the lock file that `parts` make."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part)
+    return h.hexdigest()
+
+
 CardSpan = tuple[int, int, str, str, str]
 """A card in the lock file: its block's [start, end) in the bytes, GUID, state and deck."""
 
@@ -360,7 +369,7 @@ class LockMirror:
             self.index = None
         return lock
 
-    def dump(self, lock: Lock, old: Lock | None = None) -> bytes:
+    def dump(self, lock: Lock, old: Lock | None = None) -> list[bytes]:
         """The lock file's bytes for `lock`, taking the text of cards unchanged since `old`
         (the lock this mirror was loaded with)."""
         index = self.index
@@ -372,18 +381,18 @@ class LockMirror:
             return card_block(k, e)
 
         items = sorted(lock.cards.items())
-        text, spans = assemble_lock(((k, block(k, e)) for k, e in items), lock.notetypes)
-        self.remember(text, lock.notetypes, spans, dict(items))
-        return text
+        parts, spans = assemble_lock(((k, block(k, e)) for k, e in items), lock.notetypes)
+        self.remember(lock_digest(parts), lock.notetypes, spans, dict(items))
+        return parts
 
     def remember(
         self,
-        text: bytes,
+        digest: str,
         notetypes: Mapping[str, tuple[str, int]],
         spans: Mapping[str, Span],
         cards: Mapping[str, LockEntry | CardSpan],
     ) -> None:
-        """Note what `text` (about to become the lock file) holds, for `save`."""
+        """Note what the lock file with `digest` (about to be written) holds, for `save`."""
         index: dict[str, CardSpan] = {}
         for k, (start, end) in spans.items():
             c = cards[k]
@@ -391,7 +400,7 @@ class LockMirror:
                 index[k] = (start, end, c.guid, c.state, c.deck)
             else:
                 index[k] = (start, end, c[2], c[3], c[4])
-        self.pending = (hashlib.sha256(text).hexdigest(), dict(notetypes), index)
+        self.pending = (digest, dict(notetypes), index)
 
     @property
     def digest(self) -> str:

@@ -198,10 +198,10 @@ Span = tuple[int, int]
 
 def assemble_lock(
     blocks: Iterable[tuple[str, bytes]], notetypes: Mapping[str, tuple[str, int]]
-) -> tuple[bytes, dict[str, Span]]:
-    """The lock file's bytes from each card's block (`card_block`), given in key order,
-    and the span of each block in them (so the next build can take unchanged cards' text
-    as it is)."""
+) -> tuple[list[bytes], dict[str, Span]]:
+    """The lock file's bytes, in pieces to write one after another (a large lock is never
+    joined in memory), from each card's block (`card_block`) given in key order; and the
+    span of each block in the file (so the next build can take unchanged cards' text)."""
     parts = [b'{\n "cards": {']
     spans: dict[str, Span] = {}
     at = len(parts[0])
@@ -223,7 +223,7 @@ def assemble_lock(
     else:
         parts.append(b' "notetypes": {},\n')
     parts.append(f' "version": {LOCK_VERSION}\n}}\n'.encode())
-    return b"".join(parts), spans
+    return parts, spans
 
 
 def dump_lock(lock: Lock) -> str:
@@ -234,7 +234,7 @@ def dump_lock(lock: Lock) -> str:
     keeps it so.
     """
     blocks = ((k, card_block(k, e)) for k, e in sorted(lock.cards.items()))
-    return assemble_lock(blocks, lock.notetypes)[0].decode("utf-8")
+    return b"".join(assemble_lock(blocks, lock.notetypes)[0]).decode("utf-8")
 
 
 def card_block(k: str, e: LockEntry) -> bytes:
@@ -299,12 +299,16 @@ def _file_mode() -> int:
 _FILE_MODE = _file_mode()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, fsync, then rename over it."""
+def write_atomic(path: Path, data: bytes | Sequence[bytes]) -> None:
+    """Write `data` (or its pieces in order) to a temporary file beside `path`, fsync, then
+    rename over it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, bytes):
+                fh.write(data)
+            else:
+                fh.writelines(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _FILE_MODE)

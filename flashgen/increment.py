@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flashgen import anki
-from flashgen.cache import CachedNote, LockIndex, LockMirror
+from flashgen.cache import CachedNote, LockIndex, LockMirror, lock_digest
 from flashgen.cards import Card, Problem
 from flashgen.decks import slug, top_level
 from flashgen.identity import LockEntry, assemble_lock, card_block, card_entry, plan_lock
@@ -42,8 +42,8 @@ class Step:
     """File keys of packages known unchanged since the last build (not assembled)."""
     stale: frozenset[str]
     """File keys of packages that no longer have any card."""
-    lock_text: bytes | None
-    """The new lock file's bytes; None when the lock file stays as it is."""
+    lock_text: list[bytes] | None
+    """The new lock file's bytes, in pieces; None when the lock file stays as it is."""
     counts: tuple[int, int]
     """Cards and decks built."""
     media: tuple[str, ...]
@@ -139,12 +139,13 @@ def plan_changed(
             return index.block(k)
         return card_block(k, e)
 
-    text, spans = assemble_lock(((k, block(k)) for k in keys), index.notetypes)
-    lock_text: bytes | None = None
-    if text != index.raw:
-        lock_text = text
+    parts, spans = assemble_lock(((k, block(k)) for k in keys), index.notetypes)
+    lock_text: list[bytes] | None = None
+    digest = lock_digest(parts)
+    if digest != index.digest:
+        lock_text = parts
         mirror.remember(
-            text, index.notetypes, spans, {k: plan.cards.get(k) or cards[k] for k in keys}
+            digest, index.notetypes, spans, {k: plan.cards.get(k) or cards[k] for k in keys}
         )
 
     # Which packages can differ: those of every card planned now (old and new decks), those
