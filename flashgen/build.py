@@ -258,9 +258,13 @@ def _plan_whole(
         if old is None or old[0] != h:
             notetypes[str(anki.MODEL_IDS[model])] = (h, max(now, (old[1] + 1) if old else 0))
     new_lock = Lock(plan.cards, notetypes)
-    lock_text = None
-    if reset_lock or new_lock != lock or mirror.index is None:
-        lock_text = mirror.dump(new_lock, lock)
+
+    def write_lock(lock_path: Path) -> None:
+        mirror.write_lock(lock_path, new_lock, lock)
+
+    # A lock as it was, with a mirror that matches it, is left alone.
+    rewrite = reset_lock or new_lock != lock or mirror.index is None
+
     cards = tuple(c for w in works for c in w.cards)
     return Step(
         plan.report,
@@ -268,7 +272,7 @@ def _plan_whole(
         {k: (notes, media.get(k, {})) for k, notes in by_file.items()},
         frozenset(),
         frozenset(stale),
-        lock_text,
+        write_lock if rewrite else None,
         (len(cards), len({c.deck for c in cards})),
         tuple(sorted({str(m.path) for w in works for r in w.rendered for m in r.media})),
         any(r.problems for w in works for r in w.rendered),
@@ -416,8 +420,8 @@ def build_decks(
                     rewritten.append(target)
                 written.append(target)
                 packages_state[file_key] = [digest, *stat_key(target)[1:]]
-            if step.lock_text is not None:
-                write_atomic(lock_path, step.lock_text)
+            if step.write_lock is not None:
+                step.write_lock(lock_path)
                 mirror.save()
             elif mirror.pending is not None:
                 mirror.save()  # the lock is as it was, but the mirror had to be made anew

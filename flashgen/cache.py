@@ -14,7 +14,7 @@ import hashlib
 import json
 import marshal
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, cast
@@ -26,9 +26,9 @@ from flashgen.identity import (
     Lock,
     LockEntry,
     Span,
-    assemble_lock,
     card_block,
     entry_from_json,
+    lock_pieces,
     parse_lock,
     read_lock_bytes,
     write_atomic,
@@ -293,14 +293,6 @@ class BuildState:
 MIRROR_FILE = "lock.marshal"
 
 
-def lock_digest(parts: Sequence[bytes]) -> str:
-    """sha256 of the lock file that `parts` make."""
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part)
-    return h.hexdigest()
-
-
 CardSpan = tuple[int, int, str, str, str]
 """A card in the lock file: its block's [start, end) in the bytes, GUID, state and deck."""
 
@@ -369,9 +361,33 @@ class LockMirror:
             self.index = None
         return lock
 
-    def dump(self, lock: Lock, old: Lock | None = None) -> list[bytes]:
-        """The lock file's bytes for `lock`, taking the text of cards unchanged since `old`
-        (the lock this mirror was loaded with)."""
+    def write(
+        self,
+        lock_path: Path,
+        cards: Iterable[tuple[str, bytes, LockEntry | CardSpan]],
+        notetypes: Mapping[str, tuple[str, int]],
+    ) -> None:
+        """Write the lock file from each card's block, in key order (with its entry, or its
+        span in the current file for a card taken as it is), and note what it holds for
+        `save`."""
+        info: dict[str, tuple[str, str, str]] = {}
+
+        def blocks() -> Iterator[tuple[str, bytes]]:
+            for k, block, c in cards:
+                if isinstance(c, LockEntry):
+                    info[k] = (c.guid, c.state, c.deck)
+                else:
+                    info[k] = (c[2], c[3], c[4])
+                yield k, block
+
+        spans: dict[str, Span] = {}
+        digest = write_atomic(lock_path, lock_pieces(blocks(), notetypes, spans))
+        index = {k: (start, end, *info[k]) for k, (start, end) in spans.items()}
+        self.pending = (digest, dict(notetypes), index)
+
+    def write_lock(self, lock_path: Path, lock: Lock, old: Lock | None = None) -> None:
+        """Write `lock`, taking the text of cards unchanged since `old` (the lock this
+        mirror was loaded with) from the current file."""
         index = self.index
         known = old.cards if old is not None and index is not None else {}
 
@@ -380,27 +396,8 @@ class LockMirror:
                 return index.block(k)
             return card_block(k, e)
 
-        items = sorted(lock.cards.items())
-        parts, spans = assemble_lock(((k, block(k, e)) for k, e in items), lock.notetypes)
-        self.remember(lock_digest(parts), lock.notetypes, spans, dict(items))
-        return parts
-
-    def remember(
-        self,
-        digest: str,
-        notetypes: Mapping[str, tuple[str, int]],
-        spans: Mapping[str, Span],
-        cards: Mapping[str, LockEntry | CardSpan],
-    ) -> None:
-        """Note what the lock file with `digest` (about to be written) holds, for `save`."""
-        index: dict[str, CardSpan] = {}
-        for k, (start, end) in spans.items():
-            c = cards[k]
-            if isinstance(c, LockEntry):
-                index[k] = (start, end, c.guid, c.state, c.deck)
-            else:
-                index[k] = (start, end, c[2], c[3], c[4])
-        self.pending = (digest, dict(notetypes), index)
+        cards = ((k, block(k, e), e) for k, e in sorted(lock.cards.items()))
+        self.write(lock_path, cards, lock.notetypes)
 
     @property
     def digest(self) -> str:

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -196,34 +196,35 @@ Span = tuple[int, int]
 """Where one card's block of text sits in the lock file's bytes: [start, end)."""
 
 
-def assemble_lock(
-    blocks: Iterable[tuple[str, bytes]], notetypes: Mapping[str, tuple[str, int]]
-) -> tuple[list[bytes], dict[str, Span]]:
-    """The lock file's bytes, in pieces to write one after another (a large lock is never
-    joined in memory), from each card's block (`card_block`) given in key order; and the
-    span of each block in the file (so the next build can take unchanged cards' text)."""
-    parts = [b'{\n "cards": {']
-    spans: dict[str, Span] = {}
-    at = len(parts[0])
+def lock_pieces(
+    blocks: Iterable[tuple[str, bytes]],
+    notetypes: Mapping[str, tuple[str, int]],
+    spans: dict[str, Span],
+) -> Iterator[bytes]:
+    """The lock file's bytes, piece by piece (a large lock is never held whole in memory),
+    from each card's block (`card_block`) given in key order; fills `spans` with where each
+    block lands (so the next build can take unchanged cards' text as it is)."""
+    head = b'{\n "cards": {'
+    yield head
+    at = len(head)
     for k, block in blocks:
         if spans:
-            parts.append(b",")
+            yield b","
             at += 1
-        parts.append(block)
+        yield block
         spans[k] = (at, at + len(block))
         at += len(block)
-    parts.append(b"\n },\n" if spans else b"},\n")
+    yield b"\n },\n" if spans else b"},\n"
     q = _quote
     types = sorted(notetypes.items())
     if types:
         text = ",\n".join(
             f'  {q(k)}: {{\n   "hash": {q(h)},\n   "mod": {int(m)}\n  }}' for k, (h, m) in types
         )
-        parts.append(f' "notetypes": {{\n{text}\n }},\n'.encode())
+        yield f' "notetypes": {{\n{text}\n }},\n'.encode()
     else:
-        parts.append(b' "notetypes": {},\n')
-    parts.append(f' "version": {LOCK_VERSION}\n}}\n'.encode())
-    return parts, spans
+        yield b' "notetypes": {},\n'
+    yield f' "version": {LOCK_VERSION}\n}}\n'.encode()
 
 
 def dump_lock(lock: Lock) -> str:
@@ -234,11 +235,11 @@ def dump_lock(lock: Lock) -> str:
     keeps it so.
     """
     blocks = ((k, card_block(k, e)) for k, e in sorted(lock.cards.items()))
-    return b"".join(assemble_lock(blocks, lock.notetypes)[0]).decode("utf-8")
+    return b"".join(lock_pieces(blocks, lock.notetypes, {})).decode("utf-8")
 
 
 def card_block(k: str, e: LockEntry) -> bytes:
-    """One card's text in the lock file (UTF-8), as `assemble_lock` takes it."""
+    """One card's text in the lock file (UTF-8), as `lock_pieces` takes it."""
     return _card_block(k, e).encode("utf-8")
 
 
@@ -299,16 +300,16 @@ def _file_mode() -> int:
 _FILE_MODE = _file_mode()
 
 
-def write_atomic(path: Path, data: bytes | Sequence[bytes]) -> None:
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> str:
     """Write `data` (or its pieces in order) to a temporary file beside `path`, fsync, then
-    rename over it."""
+    rename over it. Returns the sha256 of what was written."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    digest = hashlib.sha256()
     try:
         with os.fdopen(fd, "wb") as fh:
-            if isinstance(data, bytes):
-                fh.write(data)
-            else:
-                fh.writelines(data)
+            for piece in (data,) if isinstance(data, bytes) else data:
+                digest.update(piece)
+                fh.write(piece)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _FILE_MODE)
@@ -316,6 +317,7 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return digest.hexdigest()
 
 
 def next_mod(previous: LockEntry | None, new_hash: str, now: int) -> int:

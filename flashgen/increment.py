@@ -17,10 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from flashgen import anki
-from flashgen.cache import CachedNote, LockIndex, LockMirror, lock_digest
+from flashgen.cache import CachedNote, LockIndex, LockMirror
 from flashgen.cards import Card, Problem
 from flashgen.decks import slug, top_level
-from flashgen.identity import LockEntry, assemble_lock, card_block, card_entry, plan_lock
+from flashgen.identity import LockEntry, card_block, card_entry, plan_lock
 from flashgen.render import Rendered
 from flashgen.report import Report
 from flashgen.work import NoteWork
@@ -42,8 +42,8 @@ class Step:
     """File keys of packages known unchanged since the last build (not assembled)."""
     stale: frozenset[str]
     """File keys of packages that no longer have any card."""
-    lock_text: list[bytes] | None
-    """The new lock file's bytes, in pieces; None when the lock file stays as it is."""
+    write_lock: Callable[[Path], None] | None
+    """Writes the new lock file (through the mirror); None when it stays as it is."""
     counts: tuple[int, int]
     """Cards and decks built."""
     media: tuple[str, ...]
@@ -139,14 +139,14 @@ def plan_changed(
             return index.block(k)
         return card_block(k, e)
 
-    parts, spans = assemble_lock(((k, block(k)) for k in keys), index.notetypes)
-    lock_text: list[bytes] | None = None
-    digest = lock_digest(parts)
-    if digest != index.digest:
-        lock_text = parts
-        mirror.remember(
-            digest, index.notetypes, spans, {k: plan.cards.get(k) or cards[k] for k in keys}
-        )
+    # Same entries, same blocks, same file: then the lock is left as it is.
+    changed = bool(relevant.keys() - plan.cards.keys()) or any(
+        relevant.get(k) != e for k, e in plan.cards.items()
+    )
+
+    def write_lock(lock_path: Path) -> None:
+        lock_cards = ((k, block(k), plan.cards.get(k) or cards[k]) for k in keys)
+        mirror.write(lock_path, lock_cards, index.notetypes)
 
     # Which packages can differ: those of every card planned now (old and new decks), those
     # whose file is not as it was left, and any the last build did not write.
@@ -168,7 +168,7 @@ def plan_changed(
         packages,
         frozenset(old_keys - affected),
         frozenset(k for k in affected & old_keys if k not in packages),
-        lock_text,
+        write_lock if changed else None,
         (len(current), len(decks)),
         tuple(sorted(media)),
         bool(image_problems),

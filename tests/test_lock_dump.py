@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flashgen.cache import LockIndex, LockMirror
+from flashgen.cache import LockMirror
 from flashgen.identity import Lock, LockEntry, _dump_lock_json, dump_lock
 
 TEXT = st.text(max_size=20)
@@ -40,16 +41,21 @@ def test_dump_lock_matches_json_module(lock: Lock) -> None:
 @settings(max_examples=200, deadline=None)
 @given(LOCK, LOCK)
 def test_reusing_last_dumps_text_gives_the_same_text(before: Lock, after: Lock) -> None:
-    mirror = LockMirror(Path("unused"))
-    text = b"".join(mirror.dump(before))
-    assert mirror.pending is not None
-    digest, notetypes, cards = mirror.pending
-    mirror.index = LockIndex(text, digest, cards, notetypes)
-    # Every card reads back from its own block of the text.
-    assert {k: mirror.index.entry(k) for k in cards} == dict(before.cards)
-    # Keep some cards of `before` unchanged in `after`, as a rebuild does.
-    mixed = Lock({**dict(list(before.cards.items())[::2]), **after.cards}, after.notetypes)
-    assert b"".join(mirror.dump(mixed, before)).decode() == _dump_lock_json(mixed)
+    with tempfile.TemporaryDirectory() as tmp:
+        lock_path = Path(tmp) / "lock.json"
+        mirror = LockMirror(Path(tmp) / "lock.marshal")
+        mirror.write_lock(lock_path, before)
+        assert lock_path.read_text(encoding="utf-8") == _dump_lock_json(before)
+        mirror.save()
+        assert mirror.load(lock_path) == before
+        index = mirror.index
+        assert index is not None
+        # Every card reads back from its own block of the text.
+        assert {k: index.entry(k) for k in index.cards} == dict(before.cards)
+        # Keep some cards of `before` unchanged in `after`, as a rebuild does.
+        mixed = Lock({**dict(list(before.cards.items())[::2]), **after.cards}, after.notetypes)
+        mirror.write_lock(lock_path, mixed, before)
+        assert lock_path.read_text(encoding="utf-8") == _dump_lock_json(mixed)
 
 
 def test_lock_mirror_is_used_only_while_it_matches_the_file(tmp_path: Path) -> None:
@@ -57,7 +63,7 @@ def test_lock_mirror_is_used_only_while_it_matches_the_file(tmp_path: Path) -> N
     entry = LockEntry("g1", "Bio", "a.md:3", "h1", 100, "live", "Osmosis", "basic", ("x",), ())
     lock = Lock({"a|definition|osmosis": entry}, {"1": ("css", 5)})
     mirror = LockMirror(tmp_path / "lock.marshal")
-    lock_path.write_bytes(b"".join(mirror.dump(lock)))
+    mirror.write_lock(lock_path, lock)
     mirror.save()
     mirror = LockMirror(tmp_path / "lock.marshal")
     assert mirror.load(lock_path) == lock
