@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import get_args
 
 from flashgen.cards import KINDS, Card, Draft, Extraction, Kind, Note, Problem, SourceRef
 from flashgen.decks import DeckNames, deck_name, prefixed_tag, safe_tag, source_tag
@@ -22,8 +23,8 @@ from flashgen.extract import (
     quoted,
     sentence,
 )
-from flashgen.extract.base import Match, Rule, starts_fresh
-from flashgen.extract.outline import Unit, outline
+from flashgen.extract.base import Match, Rule, may_have_marks
+from flashgen.extract.outline import Unit, UnitKind, outline
 from flashgen.extract.terms import is_heading_like, is_title, normalise_term
 
 RULES: tuple[tuple[str, Rule], ...] = (
@@ -41,6 +42,70 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("definition", definitions.match),
 )
 """Rules in the order they are tried; earlier rules win."""
+
+_LINES: frozenset[UnitKind] = frozenset(("text", "item"))
+RULE_KINDS: Mapping[str, frozenset[UnitKind]] = {
+    "qa": _LINES,
+    "double_colon": _LINES,
+    "cloze": _LINES | {"quote"},
+    "deflist": frozenset(("term",)),
+    "quoted_definition": frozenset(("heading", "text")),
+    "heading_sentence": frozenset(("heading",)),
+    "heading_list": frozenset(("heading",)),
+    "definition_lead_in": _LINES,
+    "lead_in": _LINES,
+    "link": _LINES,
+    "dash": _LINES,
+    "definition": _LINES,
+}
+"""The kinds of unit each rule can start a match at: at any other kind it returns None
+straight away, so the engine does not call it there (tests/test_extraction.py pins this)."""
+
+RULE_MARKS: Mapping[str, tuple[str, ...]] = {
+    "qa": ("Q",),  # every spelling of `Q:` starts with it (a capital Q is rare)
+    "double_colon": ("::",),
+    "cloze": ("==", "{{"),
+    "definition_lead_in": ("efin",),  # `definition` or `defined`
+    "lead_in": (":",),
+    "link": ("[",),
+    "dash": (" -", "–", "—"),
+    "definition": (":",),
+}
+"""For a rule listed here, what the text of a paragraph line or list item must contain (one
+of them) for the rule to match there, unless a hard-wrapped line continues it. Most lines
+have none of these, and the rest few: the engine tries a rule only at a line with one of its
+marks (tests/test_extraction.py pins that each rule keeps to this)."""
+
+_RULES_BY_KIND: Mapping[str, tuple[tuple[str, Rule], ...]] = {
+    kind: tuple((name, rule) for name, rule in RULES if kind in RULE_KINDS[name])
+    for kind in get_args(UnitKind)
+}
+"""RULES, in their order, narrowed to those that can match at each kind of unit: most
+units are list items or paragraph lines, and a third of the rules only read headings."""
+
+_MARKS: tuple[str, ...] = tuple(sorted({mark for marks in RULE_MARKS.values() for mark in marks}))
+
+
+_UNMARKED_RULES_BY_KIND: Mapping[str, tuple[tuple[str, Rule], ...]] = {
+    kind: tuple((name, rule) for name, rule in rules if name not in RULE_MARKS)
+    for kind, rules in _RULES_BY_KIND.items()
+}
+"""The rules to try at a line with none of the RULE_MARKS."""
+
+_RULES_BY_MARKS: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, Rule], ...]] = {}
+"""(kind of line, the _MARKS in it) → the rules to try there; filled in as lines come."""
+
+
+def _rules_for_line(key: tuple[str, tuple[str, ...]]) -> tuple[tuple[str, Rule], ...]:
+    """The rules to try at a line of kind key[0] that has the marks key[1], remembered."""
+    kind, marks = key
+    rules = _RULES_BY_MARKS[key] = tuple(
+        (name, rule)
+        for name, rule in _RULES_BY_KIND[kind]
+        if name not in RULE_MARKS or not set(RULE_MARKS[name]).isdisjoint(marks)
+    )
+    return rules
+
 
 EXPLICIT_RULES = frozenset(("qa", "double_colon", "cloze"))
 """Rules for syntax a student writes on purpose: their cards win over implicit ones."""
@@ -87,24 +152,27 @@ def find_drafts(
             _push(headings, unit.level, unit.text)
         name, m = _first_match(units, i)
         if m is None:
-            _loose_heading(units, i, headings)
+            if unit.kind == "text" and not unit.depth and not unit.cont:
+                _loose_heading(unit, headings)
             i += 1
             continue
         if name == "quoted_definition" and unit.kind == "text" and _is_loose(headings):
             headings.pop()  # a loose term line starts a section of its own
         here = _ctx(headings)
         at_unit = _ctx(headings[:-1]) if is_heading else here  # a heading's card: the path above
-        matched = list(m.drafts)
+        matched = m.drafts
         nxt = max(m.next, i + 1)
         block = _attached_block(units, nxt)
         if block is not None and matched and matched[-1].kind in ("definition", "key_points", "qa"):
             last = matched[-1]
-            matched[-1] = replace(last, extra="\n\n".join(x for x in (last.extra, block) if x))
+            extra = "\n\n".join(x for x in (last.extra, block) if x)
+            matched = (*matched[:-1], replace(last, extra=extra))
             nxt += 1
-        found.extend(
-            (d, at_unit if d.line == unit.line else here, name in EXPLICIT_RULES) for d in matched
-        )
-        problems.extend(m.problems)
+        explicit_card = name in EXPLICIT_RULES
+        for d in matched:
+            found.append((d, at_unit if d.line == unit.line else here, explicit_card))
+        if m.problems:
+            problems.extend(m.problems)
         i = nxt
     explicit_terms = {
         normalise_term(d.term or d.front)
@@ -116,6 +184,7 @@ def find_drafts(
         for d, ctx, explicit_card in found
         if explicit_card
         or d.kind != "definition"
+        or not explicit_terms  # the common case: no term to look up
         or normalise_term(d.term or d.front) not in explicit_terms
     ]
     return drafts, problems
@@ -132,7 +201,21 @@ def _attached_block(units: Sequence[Unit], j: int) -> str | None:
 
 
 def _first_match(units: Sequence[Unit], i: int) -> tuple[str, Match | None]:
-    for name, rule in RULES:
+    """The first rule, in RULES order, that matches at units[i], and its match.
+
+    Only the rules that can match there are tried (see RULE_KINDS, RULE_MARKS).
+    """
+    unit = units[i]
+    if unit.kind not in _LINES or (i + 1 < len(units) and units[i + 1].cont):
+        rules = _RULES_BY_KIND[unit.kind]
+    elif not may_have_marks(unit.text):
+        rules = _UNMARKED_RULES_BY_KIND[unit.kind]
+    else:
+        text = unit.text
+        key = (unit.kind, tuple([mark for mark in _MARKS if mark in text]))
+        found = _RULES_BY_MARKS.get(key)
+        rules = found if found is not None else _rules_for_line(key)
+    for name, rule in rules:
         m = rule(units, i)
         if m is not None:
             return name, m
@@ -149,11 +232,9 @@ def _push(headings: list[tuple[int, str]], level: int, text: str) -> None:
     headings.append((level, text))
 
 
-def _loose_heading(units: Sequence[Unit], i: int, headings: list[tuple[int, str]]) -> None:
-    """A title or heading-like line that made no card names the section below it."""
-    unit = units[i]
-    if unit.kind != "text" or unit.depth or not starts_fresh(units, i):
-        return
+def _loose_heading(unit: Unit, headings: list[tuple[int, str]]) -> None:
+    """A title or heading-like line (a paragraph line outside lists that starts something,
+    and made no card) names the section below it."""
     text = unit.text.strip()
     if is_title(text):
         _push(headings, _TITLE_LEVEL, text)
@@ -162,7 +243,7 @@ def _loose_heading(units: Sequence[Unit], i: int, headings: list[tuple[int, str]
 
 
 def _ctx(headings: list[tuple[int, str]]) -> tuple[str, ...]:
-    return tuple(text for _, text in headings)
+    return tuple([text for _, text in headings])
 
 
 def title_of(units: Sequence[Unit], fallback: str) -> str:
@@ -261,7 +342,8 @@ def extract(note: Note, options: Options | None = None) -> Extraction:
         term = normalise_term(draft.term or draft.front)
         if not term:
             continue
-        n = seen[(draft.kind, term)] = seen.get((draft.kind, term), 0) + 1
+        key = (draft.kind, term)
+        n = seen[key] = seen.get(key, 0) + 1
         cards.append(
             Card(
                 kind=draft.kind,

@@ -26,7 +26,27 @@ Rule = Callable[[Sequence[Unit], int], "Match | None"]
 
 def flat(text: str) -> str:
     """Soft-wrapped markdown lines as one line: `a\\nb` → `a b`."""
+    if "\n" not in text:
+        return text.strip()  # one line: the same, without the split and join
     return " ".join(part.strip() for part in text.split("\n") if part.strip())
+
+
+def may_have_marks(text: str) -> bool:
+    """False only for text with none of the marks that rules need (RULE_MARKS in
+    flashgen.extract): no colon, bracket, `=`, `{`, dash, `efin` or `Q`. Written out, as it runs
+    for every line, and much faster than looking for each mark; every mark holds one of these
+    (tests/test_extraction.py pins that)."""
+    return (
+        ":" in text
+        or "[" in text
+        or "=" in text
+        or "{" in text
+        or "-" in text
+        or "–" in text
+        or "—" in text
+        or "efin" in text
+        or "Q" in text
+    )
 
 
 def starts_fresh(units: Sequence[Unit], i: int) -> bool:

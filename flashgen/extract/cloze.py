@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match, flat, logical_line, starts_fresh
+from flashgen.extract.base import Match, flat, logical_line
 from flashgen.extract.outline import Unit
 
 _HIGHLIGHT = re.compile(r"(?<![=\w])==(?=[^\s=])(?P<x>[^=\n]*?[^\s=])==(?![=\w])")
@@ -53,14 +53,11 @@ def cloze_text(text: str) -> str:
 
 def match(units: Sequence[Unit], i: int) -> Match | None:
     unit = units[i]
-    if unit.kind not in ("text", "item", "quote") or not starts_fresh(units, i):
-        return None
-    if (
-        "==" not in unit.text
-        and "{{" not in unit.text
-        and not units[min(i + 1, len(units) - 1)].cont
-    ):
+    wrapped = i + 1 < len(units) and units[i + 1].cont
+    if "==" not in unit.text and "{{" not in unit.text and not wrapped:
         return None  # no marker here, and no wrapped line after that could hold one
+    if unit.kind not in ("text", "item", "quote") or unit.cont:
+        return None
     if unit.kind == "quote":
         text, j = "\n\n".join(flat(p) for p in unit.text.split("\n\n")), i + 1
     else:

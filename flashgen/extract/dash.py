@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match, logical_line, starts_fresh
+from flashgen.extract.base import Match, logical_line
 from flashgen.extract.outline import Unit
 from flashgen.extract.terms import split_dash
 
 
 def match(units: Sequence[Unit], i: int) -> Match | None:
     unit = units[i]
-    if unit.kind not in ("text", "item") or not starts_fresh(units, i):
+    text = unit.text
+    if " -" not in text and "–" not in text and "—" not in text:
         return None
-    if " -" not in unit.text and "–" not in unit.text and "—" not in unit.text:
+    if unit.kind not in ("text", "item") or unit.cont:
         return None
     text, j = logical_line(units, i)
     found = split_dash(text)

@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match, logical_line, starts_fresh
+from flashgen.extract.base import Match, logical_line
 from flashgen.extract.outline import Unit
 from flashgen.extract.terms import split_definition
 
 
 def match(units: Sequence[Unit], i: int) -> Match | None:
     unit = units[i]
-    if unit.kind not in ("text", "item") or ":" not in unit.text or not starts_fresh(units, i):
+    if ":" not in unit.text or unit.kind not in ("text", "item") or unit.cont:
         return None
     text, j = logical_line(units, i)
     found = split_definition(text)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match, logical_line, starts_fresh
+from flashgen.extract.base import Match, logical_line
 from flashgen.extract.outline import Unit
 from flashgen.extract.terms import continues, split_any, strip_emphasis
 
@@ -93,7 +93,7 @@ def qa(units: Sequence[Unit], i: int) -> Match | None:
 def double_colon(units: Sequence[Unit], i: int) -> Match | None:
     """`Term :: definition`: always a definition card, whatever the term looks like."""
     unit = units[i]
-    if unit.kind not in ("text", "item") or "::" not in unit.text or not starts_fresh(units, i):
+    if "::" not in unit.text or unit.kind not in ("text", "item") or unit.cont:
         return None
     text, j = logical_line(units, i)
     m = _DOUBLE_COLON.match(text)

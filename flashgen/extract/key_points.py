@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from flashgen.cards import Draft
 from flashgen.extract import cloze, explicit
-from flashgen.extract.base import Match, flat, indented, items_end, starts_fresh
+from flashgen.extract.base import Match, flat, indented, items_end, may_have_marks
 from flashgen.extract.outline import Unit
 from flashgen.extract.sentence import is_definition_lead_in, split_lead_in
 from flashgen.extract.terms import is_label, is_title, is_url, split_any, strip_emphasis
@@ -37,12 +37,16 @@ _REFERENCE_HEADINGS = {
 
 def _is_noise(text: str) -> bool:
     """A point that is only a URL, a link, an image, or `Name: https://…`."""
-    t = strip_emphasis(text.strip())
-    return is_url(t) or _ONLY_LINK.match(t) is not None or _NAMED_URL.match(t) is not None
+    t = strip_emphasis(text)
+    if is_url(t) or (t[:1] in ("!", "[") and _ONLY_LINK.match(t) is not None):
+        return True
+    return "://" in t and _NAMED_URL.match(t) is not None  # its pattern is slow to fail
 
 
 def _own_card(units: Sequence[Unit], k: int) -> Match | None:
     """The explicit card that units[k] makes on its own, if it is one."""
+    if not may_have_marks(units[k].text) and not (k + 1 < len(units) and units[k + 1].cont):
+        return None  # none of these rules' marks (see RULE_MARKS), as in most points
     for rule in (*explicit.EXPLICIT, cloze.match):
         m = rule(units, k)
         if m is not None and m.drafts:
@@ -125,7 +129,9 @@ def lead_in_front(text: str) -> str | None:
 def lead_in(units: Sequence[Unit], i: int) -> Match | None:
     """`Lead-in:` then a list, or then lines up to a blank line, the next lead-in or heading."""
     unit = units[i]
-    if unit.kind not in ("text", "item") or not starts_fresh(units, i):
+    if not unit.text.rstrip().endswith((":", "*", "_")):
+        return None  # a lead-in ends with a colon, perhaps inside emphasis (`**Lead-in:**`)
+    if unit.kind not in ("text", "item") or unit.cont:
         return None
     front = lead_in_front(unit.text)
     if front is None:

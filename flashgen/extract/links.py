@@ -8,16 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match, logical_line, starts_fresh
+from flashgen.extract.base import Match, logical_line
 from flashgen.extract.outline import Unit
 from flashgen.extract.terms import split_link
 
 
 def match(units: Sequence[Unit], i: int) -> Match | None:
     unit = units[i]
-    if unit.kind not in ("text", "item") or not unit.text.lstrip("*_").startswith("["):
-        return None
-    if not starts_fresh(units, i):
+    if unit.kind not in ("text", "item") or unit.cont or not unit.text.lstrip("*_").startswith("["):
         return None
     text, j = logical_line(units, i)
     found = split_link(text)

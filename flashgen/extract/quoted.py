@@ -9,10 +9,11 @@ import re
 from collections.abc import Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match, flat, paragraph_end, starts_fresh
+from flashgen.extract.base import Match, flat, paragraph_end
 from flashgen.extract.outline import Unit
 from flashgen.extract.terms import is_heading_like, is_label, looks_like_term, strip_emphasis
 
+_OPENING_QUOTES = '“"«„'
 _QUOTED = re.compile(r'^\s*[“"«„](?P<q>[^“”"«»„]+)[”"»“]\s*[.,;]?\s*$')
 
 
@@ -42,32 +43,47 @@ def is_definition_quote(unit: Unit) -> bool:
     return not (sep and is_label(head))
 
 
+def _may_open_quote(line: Unit) -> bool:
+    """Whether a paragraph that starts with this line can be a quoted sentence (`“…”`).
+
+    A cheap test on the first character, so the term tests (and the paragraph join)
+    only run for lines where a quoted definition is possible.
+    """
+    first = line.text.lstrip()
+    return not first or first[0] in _OPENING_QUOTES
+
+
 def match(units: Sequence[Unit], i: int) -> Match | None:
     head = units[i]
     if i + 1 >= len(units):
         return None
     nxt = units[i + 1]
     j = i + 2
+    # The structure is checked before the (dearer) test that the head reads as a term.
     if head.kind == "heading":
-        if not looks_like_term(head.text):
-            return None
-        if nxt.kind == "quote" and nxt.depth == head.depth and is_definition_quote(nxt):
+        if nxt.kind == "quote" and nxt.depth == head.depth:
+            if not is_definition_quote(nxt) or not looks_like_term(head.text):
+                return None
             definition = quote_text(nxt)
         elif nxt.kind == "text" and nxt.first:
+            if not _may_open_quote(nxt) or not looks_like_term(head.text):
+                return None
             j = paragraph_end(units, i + 1)
             definition = unquote(flat("\n".join(u.text for u in units[i + 1 : j]))) or ""
         else:
             return None
-    elif head.kind == "text" and starts_fresh(units, i):
-        if not is_heading_like(head.text):
-            return None
-        if head.last and nxt.kind == "quote" and nxt.line == head.end and is_definition_quote(nxt):
+    elif head.kind == "text" and not head.cont:
+        if head.last:
+            if nxt.kind != "quote" or nxt.line != head.end or not is_definition_quote(nxt):
+                return None
+            if not is_heading_like(head.text):
+                return None
             definition = quote_text(nxt)
-        elif not head.last:
+        else:
+            if not _may_open_quote(nxt) or not is_heading_like(head.text):
+                return None
             j = paragraph_end(units, i)
             definition = unquote(flat("\n".join(u.text for u in units[i + 1 : j]))) or ""
-        else:
-            return None
     else:
         return None
     if not definition:

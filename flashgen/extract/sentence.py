@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match, flat, logical_line, paragraph_end, starts_fresh
+from flashgen.extract.base import Match, flat, logical_line, paragraph_end
 from flashgen.extract.outline import Unit
 from flashgen.extract.terms import looks_like_term, strip_emphasis
 
@@ -25,6 +25,9 @@ _DEFINITION_COLON = re.compile(
     re.IGNORECASE,
 )
 _DEFINED_AS = re.compile(r"^(?P<t>.+?)\s+(?:is|are)\s+defined\s+as\s+(?P<d>.+)$")
+_ANY_CASE_DEFINITION = re.compile("definition", re.IGNORECASE)
+"""What _DEFINITION_COLON needs, with a colon (in any case: `DEFİNITION` too, as it does);
+_DEFINED_AS needs `defined`."""
 _QUALIFIERS = {
     # `Formal definition: …` qualifies the definition, it does not name the term.
     "formal",
@@ -62,10 +65,12 @@ def _names(sentence: str, heading: str) -> bool:
 def heading_sentence(units: Sequence[Unit], i: int) -> Match | None:
     """A heading whose first paragraph is a single sentence that names the heading."""
     head = units[i]
-    if head.kind != "heading" or i + 1 >= len(units) or not looks_like_term(head.text):
+    if head.kind != "heading" or i + 1 >= len(units):
         return None
     if units[i + 1].kind != "text" or not units[i + 1].first:
         return None
+    if _INNER_SENTENCE_END.search(flat(units[i + 1].text)):
+        return None  # a second sentence starts on the first line: no need to join the rest
     j = paragraph_end(units, i + 1)
     sentence = flat("\n".join(u.text for u in units[i + 1 : j]))
     if (
@@ -74,13 +79,24 @@ def heading_sentence(units: Sequence[Unit], i: int) -> Match | None:
         or _FIRST_PERSON.search(sentence)
         or len(sentence.split()) < 5
         or not _names(sentence, head.text)
+        or not looks_like_term(head.text)  # last: the dearest test
     ):
         return None
     return Match((Draft("definition", strip_emphasis(head.text), sentence, line=head.line),), j)
 
 
+def _may_define(text: str) -> bool:
+    """Whether _DEFINITION_COLON or _DEFINED_AS could match: a cheap test that saves
+    running them (they try every position) on the many lines with neither word."""
+    if "defined" in text:
+        return True
+    return ":" in text and _ANY_CASE_DEFINITION.search(text) is not None
+
+
 def split_lead_in(text: str) -> tuple[str, str] | None:
     """`X definition: …`, `Definition of X: …` or `X is defined as …` → (X, the rest)."""
+    if not _may_define(text):
+        return None
     m = _DEFINITION_COLON.match(text)
     if m is not None:
         term = strip_emphasis(m.group("t") or m.group("t2") or "")
@@ -100,10 +116,10 @@ def split_lead_in(text: str) -> tuple[str, str] | None:
 def lead_in(units: Sequence[Unit], i: int) -> Match | None:
     """A line or list item that is an `X definition: …` or `X is defined as …` sentence."""
     unit = units[i]
-    if unit.kind not in ("text", "item") or not starts_fresh(units, i):
-        return None
     if "efin" not in unit.text:
         return None  # neither `definition` nor `defined` on the line
+    if unit.kind not in ("text", "item") or unit.cont:
+        return None
     text, j = logical_line(units, i)
     found = split_lead_in(text)
     if found is None:
@@ -113,4 +129,6 @@ def lead_in(units: Sequence[Unit], i: int) -> Match | None:
 
 def is_definition_lead_in(text: str) -> bool:
     """Whether a line is an `X definition: …` or `X is defined as …` line."""
+    if not _may_define(text):
+        return False
     return _DEFINITION_COLON.match(text) is not None or _DEFINED_AS.match(text) is not None
