@@ -6,13 +6,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flashgen.cards import Extraction
 from flashgen.cli import main
-from flashgen.extract import extract
+from flashgen.extract import RULE_KINDS, RULE_MARKS, RULES, extract, terms
+from flashgen.extract.base import may_have_marks
+from flashgen.extract.outline import Unit, outline
 from flashgen.notes import read_note
-from tests.conftest import write
+from tests.conftest import FIXTURES, write
+from tests.test_extraction_properties import PIECES, note_of
+
+FIXTURE_CASES = sorted((FIXTURES / "extraction").glob("*.yaml"))
+EVAL_NOTES = Path(__file__).parent.parent / "bench" / "eval"
 
 ALL_KINDS = """\
 # Week 2
@@ -196,3 +205,102 @@ def test_list_json_reflects_every_kind(in_tmp: Path) -> None:
     ]
     assert cards[1]["items"] == ["Link", "Internet"]
     assert {c["deck"] for c in cards} == {"net::Week 2"}
+
+
+# The engine tries a rule only where it can match (RULE_KINDS, RULE_MARKS), and some
+# helpers answer common cases sooner: these pin that the shortcuts never change an answer.
+
+MARKDOWNISH = st.lists(
+    st.one_of(
+        st.sampled_from([*PIECES, "Term", " = ", "=", "{", "[", "Q", "efin", "defined as "]),
+        st.text(max_size=10),
+    ),
+    max_size=30,
+).map("".join)
+
+
+def outlines_of_examples() -> list[tuple[Unit, ...]]:
+    """Outlines of the extraction fixtures and the evaluation notes: every rule matches
+    somewhere in them."""
+    texts = [yaml.safe_load(p.read_text(encoding="utf-8"))["input"] for p in FIXTURE_CASES]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(EVAL_NOTES.glob("*.md"))]
+    return [outline(note_of(text).body) for text in texts]
+
+
+def check_rule_contracts(units: tuple[Unit, ...]) -> None:
+    for i, unit in enumerate(units):
+        wrapped = i + 1 < len(units) and units[i + 1].cont
+        for name, rule in RULES:
+            unmarked = (
+                name in RULE_MARKS
+                and unit.kind in ("text", "item")
+                and not wrapped
+                and not any(mark in unit.text for mark in RULE_MARKS[name])
+            )
+            if unit.kind not in RULE_KINDS[name] or unmarked:
+                assert rule(units, i) is None, (name, unit)
+
+
+def test_rules_match_only_at_their_kinds_and_marks_in_the_examples() -> None:
+    outlines = outlines_of_examples()
+    assert sum(len(units) for units in outlines) > 1000
+    for units in outlines:
+        check_rule_contracts(units)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(MARKDOWNISH)
+def test_rules_match_only_at_their_kinds_and_marks(text: str) -> None:
+    check_rule_contracts(outline(note_of(text).body))
+
+
+def test_every_mark_passes_the_quick_test() -> None:
+    marks = {mark for marks in RULE_MARKS.values() for mark in marks}
+    assert marks and all(may_have_marks(mark) for mark in marks)
+    assert not may_have_marks("A line with no marks at all.")
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(st.text(alphabet=st.sampled_from("ab :\n\t\u00a0*_"), max_size=12))
+def test_plain_split_is_the_plain_pattern(text: str) -> None:
+    t = text.strip()
+    if ":" not in t:
+        return
+    m = terms._PLAIN.match(t)
+    expected = ("", "") if m is None else (m.group("t").strip(), (m.group("d") or "").strip())
+    assert terms._split_plain(t) == expected
+
+
+WORDS = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "the",
+            "is",
+            "Lecture",
+            "case",
+            "study",
+            "ii",
+            "x",
+            "Overfitting",
+            "http",
+            "Note",
+            "we",
+            "of",
+            "Tree",
+            "iv",
+            "Part",
+            "example",
+        ]
+    ),
+    min_size=1,
+    max_size=9,
+).map(" ".join)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(WORDS, st.integers(min_value=1, max_value=8))
+def test_plain_words_take_the_short_way_to_the_same_answers(term: str, max_words: int) -> None:
+    # `*term*` is the same term for looks_like_term, but takes the general way through it.
+    assert terms.looks_like_term(term, max_words) == terms.looks_like_term(f"*{term}*", max_words)
+    assert terms.normalise_term(term) == terms.normalise_term(f" {term}  ")
