@@ -127,11 +127,6 @@ class NoteCache:
             cache.dirty = True
         return cache
 
-    def get(self, note: Path) -> NoteWork | None:
-        """The cached work for `note`, if it is still what the note gives."""
-        hit = self.lookup(note)
-        return hit.work() if hit is not None else None
-
     def lookup(self, note: Path) -> CachedNote | None:
         """The cache entry for `note`, undecoded, if it is still what the note gives."""
         entry = self.entries.get(str(note))
@@ -155,11 +150,6 @@ class NoteCache:
             return None
         self.hits += 1
         return _cached(meta, blob)
-
-    def known(self, note: str) -> CachedNote | None:
-        """The entry kept for `note` whatever the file is now (a note that was deleted)."""
-        entry = self.entries.get(note)
-        return _cached(entry[4], entry[5]) if entry is not None else None
 
     def put(self, note: Path, work: NoteWork, blob: bytes | None = None) -> None:
         """Remember `work` for `note`, unless it depends on images that were not usable.
@@ -339,17 +329,7 @@ class LockMirror:
     def load_index(self, lock_path: Path) -> LockIndex | None:
         """The lock at `lock_path` as an index, when the mirror matches it (else None)."""
         raw = read_lock_bytes(lock_path)
-        if raw is None:
-            return None
-        digest = hashlib.sha256(raw).hexdigest()
-        try:
-            data = marshal.loads(self.path.read_bytes())
-            if data[0] == FORMAT and data[1] == digest:
-                self.index = LockIndex(raw, digest, dict(data[3]), dict(data[2]))
-                return self.index
-        except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
-            pass  # no mirror, or an unusable one: the lock file itself is the truth
-        return None
+        return None if raw is None else self._index_of(raw)
 
     def load(self, lock_path: Path) -> Lock:
         """The whole lock at `lock_path` (empty when missing)."""
@@ -357,9 +337,20 @@ class LockMirror:
         if raw is None:
             return Lock()
         lock = parse_lock(raw, lock_path)
-        if self.load_index(lock_path) is None:
-            self.index = None
+        self._index_of(raw)
         return lock
+
+    def _index_of(self, raw: bytes) -> LockIndex | None:
+        """Index the lock file's bytes with the mirror, if it was saved for these bytes."""
+        self.index = None
+        digest = hashlib.sha256(raw).hexdigest()
+        try:
+            data = marshal.loads(self.path.read_bytes())
+            if data[0] == FORMAT and data[1] == digest:
+                self.index = LockIndex(raw, digest, dict(data[3]), dict(data[2]))
+        except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
+            pass  # no mirror, or an unusable one: the lock file itself is the truth
+        return self.index
 
     def write(
         self,
