@@ -23,12 +23,14 @@ from flashgen import __version__
 from flashgen.cards import Problem, SourceRef
 from flashgen.extract import Options
 from flashgen.identity import (
+    LOCK_HEAD,
     Lock,
     LockEntry,
     Span,
     card_block,
     entry_from_json,
     lock_pieces,
+    lock_tail,
     parse_lock,
     read_lock_bytes,
     write_atomic,
@@ -376,18 +378,71 @@ class LockMirror:
         index = {k: (start, end, *info[k]) for k, (start, end) in spans.items()}
         self.pending = (digest, dict(notetypes), index)
 
+    def write_edits(
+        self,
+        lock_path: Path,
+        keys: Iterable[str],
+        edits: Mapping[str, LockEntry],
+        notetypes: Mapping[str, tuple[str, int]],
+    ) -> None:
+        """Write the lock file with the cards `keys` (in key order): those in `edits` with new
+        text, every other one as it is in the loaded lock. Cards that sit side by side in the
+        current file and stay so are copied as one run of bytes, not card by card."""
+        index = self.index
+        assert index is not None, "write_edits needs the lock loaded with its index"
+        raw = memoryview(index.raw)
+        spans = index.cards
+        out: dict[str, CardSpan] = {}
+
+        def pieces() -> Iterator[bytes | memoryview]:
+            yield LOCK_HEAD
+            at = len(LOCK_HEAD)  # where the next byte lands in the new file
+            run_from = run_to = -1  # a run of cards taken as they are: [from, to) in raw
+            shift = 0  # new position - old position, within the run
+            for k in keys:
+                e = edits.get(k)
+                if e is None:
+                    start, end, guid, state, deck = spans[k]
+                    if run_from < 0 or start != run_to + 1:
+                        if run_from >= 0:
+                            yield raw[run_from:run_to]
+                        if out:
+                            yield b","
+                            at += 1
+                        run_from, shift = start, at - start
+                    run_to = end
+                    out[k] = (start + shift, end + shift, guid, state, deck)
+                    at = end + shift
+                    continue
+                if run_from >= 0:
+                    yield raw[run_from:run_to]
+                    run_from = -1
+                if out:
+                    yield b","
+                    at += 1
+                block = card_block(k, e)
+                yield block
+                out[k] = (at, at + len(block), e.guid, e.state, e.deck)
+                at += len(block)
+            if run_from >= 0:
+                yield raw[run_from:run_to]
+            yield lock_tail(notetypes, bool(out))
+
+        digest = write_atomic(lock_path, pieces())
+        self.pending = (digest, dict(notetypes), out)
+
     def write_lock(self, lock_path: Path, lock: Lock, old: Lock | None = None) -> None:
         """Write `lock`, taking the text of cards unchanged since `old` (the lock this
         mirror was loaded with) from the current file."""
         index = self.index
-        known = old.cards if old is not None and index is not None else {}
-
-        def block(k: str, e: LockEntry) -> bytes:
-            if index is not None and known.get(k) == e and k in index.cards:
-                return index.block(k)
-            return card_block(k, e)
-
-        cards = ((k, block(k, e), e) for k, e in sorted(lock.cards.items()))
+        if index is not None and old is not None:
+            known = old.cards
+            edits = {
+                k: e for k, e in lock.cards.items() if not (known.get(k) == e and k in index.cards)
+            }
+            self.write_edits(lock_path, sorted(lock.cards), edits, lock.notetypes)
+            return
+        cards = ((k, card_block(k, e), e) for k, e in sorted(lock.cards.items()))
         self.write(lock_path, cards, lock.notetypes)
 
     @property

@@ -196,6 +196,25 @@ Span = tuple[int, int]
 """Where one card's block of text sits in the lock file's bytes: [start, end)."""
 
 
+LOCK_HEAD = b'{\n "cards": {'
+"""The lock file's first bytes; card blocks follow, joined by commas, then `lock_tail`."""
+
+
+def lock_tail(notetypes: Mapping[str, tuple[str, int]], has_cards: bool) -> bytes:
+    """The lock file's bytes after the last card block."""
+    q = _quote
+    types = sorted(notetypes.items())
+    if types:
+        text = ",\n".join(
+            f'  {q(k)}: {{\n   "hash": {q(h)},\n   "mod": {int(m)}\n  }}' for k, (h, m) in types
+        )
+        kinds = f' "notetypes": {{\n{text}\n }},\n'
+    else:
+        kinds = ' "notetypes": {},\n'
+    close = "\n },\n" if has_cards else "},\n"
+    return f'{close}{kinds} "version": {LOCK_VERSION}\n}}\n'.encode()
+
+
 def lock_pieces(
     blocks: Iterable[tuple[str, bytes]],
     notetypes: Mapping[str, tuple[str, int]],
@@ -204,9 +223,8 @@ def lock_pieces(
     """The lock file's bytes, piece by piece (a large lock is never held whole in memory),
     from each card's block (`card_block`) given in key order; fills `spans` with where each
     block lands (so the next build can take unchanged cards' text as it is)."""
-    head = b'{\n "cards": {'
-    yield head
-    at = len(head)
+    yield LOCK_HEAD
+    at = len(LOCK_HEAD)
     for k, block in blocks:
         if spans:
             yield b","
@@ -214,17 +232,7 @@ def lock_pieces(
         yield block
         spans[k] = (at, at + len(block))
         at += len(block)
-    yield b"\n },\n" if spans else b"},\n"
-    q = _quote
-    types = sorted(notetypes.items())
-    if types:
-        text = ",\n".join(
-            f'  {q(k)}: {{\n   "hash": {q(h)},\n   "mod": {int(m)}\n  }}' for k, (h, m) in types
-        )
-        yield f' "notetypes": {{\n{text}\n }},\n'.encode()
-    else:
-        yield b' "notetypes": {},\n'
-    yield f' "version": {LOCK_VERSION}\n}}\n'.encode()
+    yield lock_tail(notetypes, bool(spans))
 
 
 def dump_lock(lock: Lock) -> str:
@@ -300,7 +308,7 @@ def _file_mode() -> int:
 _FILE_MODE = _file_mode()
 
 
-def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> str:
+def write_atomic(path: Path, data: bytes | Iterable[bytes | memoryview]) -> str:
     """Write `data` (or its pieces in order) to a temporary file beside `path`, fsync, then
     rename over it. Returns the sha256 of what was written."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -320,12 +328,22 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> str:
     return digest.hexdigest()
 
 
-def _chunks(pieces: Iterable[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+def _chunks(
+    pieces: Iterable[bytes | memoryview], size: int = 1 << 20
+) -> Iterator[bytes | memoryview]:
     """Small pieces joined into chunks of about `size` bytes: one write and one hash update
-    per megabyte instead of per card block (80,000 calls for a large lock)."""
-    buf: list[bytes] = []
+    per megabyte instead of per card block (80,000 calls for a large lock). A piece of
+    `size` or more (a run of unchanged cards) goes out as it is, never copied."""
+    buf: list[bytes | memoryview] = []
     held = 0
     for piece in pieces:
+        if len(piece) >= size:
+            if buf:
+                yield b"".join(buf)
+                buf.clear()
+                held = 0
+            yield piece
+            continue
         buf.append(piece)
         held += len(piece)
         if held >= size:

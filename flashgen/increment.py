@@ -20,7 +20,7 @@ from flashgen import anki
 from flashgen.cache import CachedNote, LockIndex, LockMirror
 from flashgen.cards import Card, Problem
 from flashgen.decks import slug, top_level
-from flashgen.identity import LockEntry, card_block, card_entry, plan_lock
+from flashgen.identity import LockEntry, card_entry, plan_lock
 from flashgen.render import Rendered
 from flashgen.report import Report
 from flashgen.work import NoteWork
@@ -133,20 +133,12 @@ def plan_changed(
 
     keys = sorted((cards.keys() - relevant.keys()) | plan.cards.keys())
 
-    def block(k: str) -> bytes:
-        e = plan.cards.get(k)
-        if e is None or relevant.get(k) == e:
-            return index.block(k)
-        return card_block(k, e)
-
-    # Same entries, same blocks, same file: then the lock is left as it is.
-    changed = bool(relevant.keys() - plan.cards.keys()) or any(
-        relevant.get(k) != e for k, e in plan.cards.items()
-    )
+    # Cards whose text in the lock changes; every other card keeps its bytes as they are.
+    edits = {k: e for k, e in plan.cards.items() if relevant.get(k) != e}
+    changed = bool(edits) or bool(relevant.keys() - plan.cards.keys())
 
     def write_lock(lock_path: Path) -> None:
-        lock_cards = ((k, block(k), plan.cards.get(k) or cards[k]) for k in keys)
-        mirror.write(lock_path, lock_cards, index.notetypes)
+        mirror.write_edits(lock_path, keys, edits, index.notetypes)
 
     # Which packages can differ: those of every card planned now (old and new decks), those
     # whose file is not as it was left, and any the last build did not write.
