@@ -381,9 +381,9 @@ def build_decks(
         backup = _reset_lock(lock_path) if reset_lock else None
         mirror = LockMirror.for_output(out_dir)
         step = None
-        if not (prune or reset_lock) and cache.lock_digest:
+        if not (prune or reset_lock) and cache.lock_identity:
             index = mirror.load_index(lock_path)
-            if index is not None and index.digest == cache.lock_digest:
+            if index is not None and index.identity == cache.lock_identity:
                 suspect = frozenset(
                     k
                     for k, v in state.packages.items()
@@ -429,8 +429,8 @@ def build_decks(
                 # Its cards all went to other decks or were pruned: an old copy could only
                 # bring them back on a later import.
                 (out_dir / f"{file_key}.apkg").unlink(missing_ok=True)
-            if cache.lock_digest != mirror.digest:
-                cache.lock_digest = mirror.digest
+            if cache.lock_identity != mirror.identity:
+                cache.lock_identity = mirror.identity
                 cache.dirty = True
             cache.save()
             state.packages = packages_state

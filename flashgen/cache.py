@@ -32,7 +32,7 @@ from flashgen.identity import (
     lock_pieces,
     lock_tail,
     parse_lock,
-    read_lock_bytes,
+    read_lock_file,
     write_atomic,
 )
 from flashgen.notes import display_path
@@ -100,9 +100,9 @@ class NoteCache:
     hits: int = 0
     misses: int = 0
     dirty: bool = False
-    lock_digest: str = ""
-    """sha256 of the lock file the build that saved the cache left: while the lock is still
-    that file, its cards of each cached note are what planning that note gives."""
+    lock_identity: str = ""
+    """`file_identity` of the lock file the build that saved the cache left: while the lock
+    is still that file, its cards of each cached note are what planning that note gives."""
 
     @classmethod
     def load(cls, out_dir: Path, fp: str) -> NoteCache:
@@ -122,7 +122,7 @@ class NoteCache:
             if data[0] != FORMAT:
                 cache.dirty = True  # another flashgen's cache: start again, no warning
             elif data[1] == fp:
-                cache.lock_digest = str(data[2])
+                cache.lock_identity = str(data[2])
                 cache.entries = dict(data[3])
         except (ValueError, EOFError, TypeError, IndexError) as exc:
             cache.problems.append(_unusable(path, str(exc) or type(exc).__name__))
@@ -203,7 +203,7 @@ class NoteCache:
         ignore = self.path.parent / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# flashgen's cache: rebuilt when missing\n*\n", encoding="utf-8")
-        data = (FORMAT, self.fingerprint, self.lock_digest, tuple(sorted(self.entries.items())))
+        data = (FORMAT, self.fingerprint, self.lock_identity, tuple(sorted(self.entries.items())))
         write_atomic(self.path, marshal.dumps(data))  # type: ignore[arg-type]
 
 
@@ -295,7 +295,8 @@ class LockIndex:
     it needs and takes every other card's text as it is."""
 
     raw: bytes
-    digest: str
+    identity: str
+    """The lock file's `file_identity`."""
     cards: dict[str, CardSpan]
     notetypes: dict[str, tuple[str, int]]
 
@@ -314,8 +315,9 @@ class LockIndex:
 class LockMirror:
     """Where each card's block sits in the lock file, and each card's GUID, state and deck.
 
-    Used only while its digest matches the lock file's bytes, so a lock edited by hand or
-    checked out from version control is always parsed again. It saves a large vault's
+    Used only while the lock is the very file the mirror was saved for (same size, mtime
+    and inode), so a lock edited by hand or checked out from version control is always
+    parsed again. It saves a large vault's
     rebuild from decoding the whole JSON lock and from writing every card's text again.
     """
 
@@ -330,26 +332,26 @@ class LockMirror:
 
     def load_index(self, lock_path: Path) -> LockIndex | None:
         """The lock at `lock_path` as an index, when the mirror matches it (else None)."""
-        raw = read_lock_bytes(lock_path)
-        return None if raw is None else self._index_of(raw)
+        found = read_lock_file(lock_path)
+        return None if found is None else self._index_of(*found)
 
     def load(self, lock_path: Path) -> Lock:
         """The whole lock at `lock_path` (empty when missing)."""
-        raw = read_lock_bytes(lock_path)
-        if raw is None:
+        found = read_lock_file(lock_path)
+        if found is None:
             return Lock()
-        lock = parse_lock(raw, lock_path)
-        self._index_of(raw)
+        lock = parse_lock(found[0], lock_path)
+        self._index_of(*found)
         return lock
 
-    def _index_of(self, raw: bytes) -> LockIndex | None:
-        """Index the lock file's bytes with the mirror, if it was saved for these bytes."""
+    def _index_of(self, raw: bytes, identity: str) -> LockIndex | None:
+        """Index the lock file's bytes with the mirror, if it was saved for this very file
+        (`file_identity`: the lock as the last build wrote it, not edited since)."""
         self.index = None
-        digest = hashlib.sha256(raw).hexdigest()
         try:
             data = marshal.loads(self.path.read_bytes())
-            if data[0] == FORMAT and data[1] == digest:
-                self.index = LockIndex(raw, digest, dict(data[3]), dict(data[2]))
+            if data[0] == FORMAT and data[1] == identity:
+                self.index = LockIndex(raw, identity, dict(data[3]), dict(data[2]))
         except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
             pass  # no mirror, or an unusable one: the lock file itself is the truth
         return self.index
@@ -374,9 +376,9 @@ class LockMirror:
                 yield k, block
 
         spans: dict[str, Span] = {}
-        digest = write_atomic(lock_path, lock_pieces(blocks(), notetypes, spans))
+        identity = write_atomic(lock_path, lock_pieces(blocks(), notetypes, spans))
         index = {k: (start, end, *info[k]) for k, (start, end) in spans.items()}
-        self.pending = (digest, dict(notetypes), index)
+        self.pending = (identity, dict(notetypes), index)
 
     def write_edits(
         self,
@@ -428,8 +430,8 @@ class LockMirror:
                 yield raw[run_from:run_to]
             yield lock_tail(notetypes, bool(out))
 
-        digest = write_atomic(lock_path, pieces())
-        self.pending = (digest, dict(notetypes), out)
+        identity = write_atomic(lock_path, pieces())
+        self.pending = (identity, dict(notetypes), out)
 
     def write_lock(self, lock_path: Path, lock: Lock, old: Lock | None = None) -> None:
         """Write `lock`, taking the text of cards unchanged since `old` (the lock this
@@ -446,17 +448,17 @@ class LockMirror:
         self.write(lock_path, cards, lock.notetypes)
 
     @property
-    def digest(self) -> str:
-        """Digest of the lock file as the last `dump` made it, else as loaded."""
+    def identity(self) -> str:
+        """`file_identity` of the lock file as the last write left it, else as loaded."""
         if self.pending is not None:
             return self.pending[0]
-        return self.index.digest if self.index is not None else ""
+        return self.index.identity if self.index is not None else ""
 
     def save(self) -> None:
         """Remember the last `dump` (call after the lock file itself was written)."""
         if self.pending is None:
             return
-        digest, notetypes, index = self.pending
+        identity, notetypes, index = self.pending
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = (FORMAT, digest, tuple(notetypes.items()), index)
+        data = (FORMAT, identity, tuple(notetypes.items()), index)
         write_atomic(self.path, marshal.dumps(data))

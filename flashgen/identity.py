@@ -122,14 +122,27 @@ class Lock:
     """Note type id → (hash of its CSS and templates, mod time)."""
 
 
-def read_lock_bytes(path: Path) -> bytes | None:
-    """The lock file's bytes; None when there is no lock yet."""
+def file_identity(st: os.stat_result) -> str:
+    """What tells one written file from any other: size, modification time and inode (a
+    file written again, or copied or checked out over it, differs in one of them)."""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def read_lock_file(path: Path) -> tuple[bytes, str] | None:
+    """The lock file's bytes and `file_identity`; None when there is no lock yet."""
     try:
-        return path.read_bytes()
+        with open(path, "rb") as fh:
+            return fh.read(), file_identity(os.fstat(fh.fileno()))
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise LockError(f"cannot read lock file {path}: {exc}") from exc
+
+
+def read_lock_bytes(path: Path) -> bytes | None:
+    """The lock file's bytes; None when there is no lock yet."""
+    found = read_lock_file(path)
+    return None if found is None else found[0]
 
 
 def load_lock(path: Path) -> Lock:
@@ -310,29 +323,28 @@ _FILE_MODE = _file_mode()
 
 def write_atomic(path: Path, data: bytes | Iterable[bytes | memoryview]) -> str:
     """Write `data` (or its pieces in order) to a temporary file beside `path`, fsync, then
-    rename over it. Returns the sha256 of what was written."""
+    rename over it. Returns the new file's `file_identity`."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    digest = hashlib.sha256()
     try:
         with os.fdopen(fd, "wb") as fh:
             for chunk in (data,) if isinstance(data, bytes) else _chunks(data):
-                digest.update(chunk)
                 fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _FILE_MODE)
+        identity = file_identity(os.stat(tmp))  # a rename keeps size, mtime and inode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return digest.hexdigest()
+    return identity
 
 
 def _chunks(
     pieces: Iterable[bytes | memoryview], size: int = 1 << 20
 ) -> Iterator[bytes | memoryview]:
-    """Small pieces joined into chunks of about `size` bytes: one write and one hash update
-    per megabyte instead of per card block (80,000 calls for a large lock). A piece of
+    """Small pieces joined into chunks of about `size` bytes: one write per megabyte
+    instead of one per card block (80,000 calls for a large lock). A piece of
     `size` or more (a run of unchanged cards) goes out as it is, never copied."""
     buf: list[bytes | memoryview] = []
     held = 0

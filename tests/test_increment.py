@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -116,3 +117,33 @@ def test_a_lock_from_elsewhere_is_planned_whole(tmp_path: Path) -> None:
         ("changed", "Osmosis"),
         ("new", "Diffusion"),
     ]
+
+
+def test_a_lock_edited_in_place_is_planned_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mirror is trusted for the very file the last build wrote (size, mtime, inode): a
+    hand edit that keeps the file and its size still changes its mtime."""
+    write(tmp_path, "notes/a.md", "Osmosis: water crossing a membrane.\n")
+    out = tmp_path / "decks"
+    build_decks([tmp_path / "notes"], out, now=1000)
+    lock = out / LOCK_NAME
+    st = lock.stat()
+    with open(lock, "r+b") as fh:  # same inode, same size
+        text = fh.read()
+        fh.seek(0)
+        fh.write(text.replace(b'"mod": 1000', b'"mod": 1001'))
+    os.utime(lock, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    partial: list[bool] = []
+    real = build.plan_changed
+
+    def spy(*args):  # type: ignore[no-untyped-def]
+        partial.append(True)
+        return real(*args)
+
+    monkeypatch.setattr(build, "plan_changed", spy)
+    write(tmp_path, "notes/b.md", "Diffusion: spreading out.\n")
+    result = build_decks([tmp_path / "notes"], out, now=3000)
+    assert partial == []
+    assert [(c.kind, c.front) for c in result.report.changes] == [("new", "Diffusion")]
+    assert b'"mod": 1001' in lock.read_bytes()  # Osmosis unchanged: its time as the lock has it
