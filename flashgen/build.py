@@ -16,7 +16,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flashgen import anki
-from flashgen.cache import BuildState, CachedNote, LockMirror, NoteCache, fingerprint, stat_key
+from flashgen.cache import (
+    BuildState,
+    CachedNote,
+    CacheError,
+    LockMirror,
+    NoteCache,
+    fingerprint,
+    stat_key,
+)
 from flashgen.cards import Card, Extraction, Problem, SourceRef
 from flashgen.errors import FlashgenError, LockError
 from flashgen.extract import Options, extract
@@ -33,7 +41,7 @@ from flashgen.increment import Step, entry_for, file_key, package_note, plan_cha
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.notes import display_path, read_note
 from flashgen.report import Report
-from flashgen.work import NoteWork, process_notes
+from flashgen.work import NoteWork, process_note, process_notes
 
 NOTE_SUFFIXES = (".md", ".markdown")
 ProgressFn = Callable[[str, int, int], None]
@@ -184,8 +192,31 @@ def read_changed(
     return hits, parsed
 
 
-def _works(hits: Sequence[CachedNote | None], parsed: Mapping[int, NoteWork]) -> list[NoteWork]:
-    return [parsed[i] if hit is None else hit.work() for i, hit in enumerate(hits)]
+def _works(
+    hits: Sequence[CachedNote | None],
+    parsed: Mapping[int, NoteWork],
+    files: Sequence[tuple[Path, Path]],
+    options: Options,
+    max_media_bytes: int,
+    cache: NoteCache | None,
+) -> list[NoteWork]:
+    """Every note's work in file order: parsed now, or decoded from the cache. A cached work
+    whose bytes are damaged is parsed again (and the cache warns once)."""
+    out: list[NoteWork] = []
+    for i, hit in enumerate(hits):
+        if hit is None:
+            out.append(parsed[i])
+            continue
+        try:
+            out.append(hit.work())
+        except CacheError as exc:
+            path, root = files[i]
+            w = process_note(path, root, options, MediaFiles(max_media_bytes))
+            out.append(w)
+            if cache is not None:
+                cache.damaged(str(exc))
+                cache.put(path, w)
+    return out
 
 
 def gather(
@@ -200,8 +231,10 @@ def gather(
     """Every note's cards and rendered fields: from the cache when unchanged, else parsed
     (across cores when there are many). Returns the works in file order and folder problems."""
     files, problems = found if found is not None else find_notes(paths)
-    hits, parsed = read_changed(files, options or Options(), max_media_bytes, cache, progress)
-    return _works(hits, parsed), [*problems, *(cache.problems if cache is not None else [])]
+    opts = options or Options()
+    hits, parsed = read_changed(files, opts, max_media_bytes, cache, progress)
+    works = _works(hits, parsed, files, opts, max_media_bytes, cache)
+    return works, [*problems, *(cache.problems if cache is not None else [])]
 
 
 def plan_build(
@@ -288,8 +321,10 @@ def diff_decks(
     max_media_bytes: int = MAX_MEDIA_BYTES,
 ) -> BuildResult:
     """What `build_decks` would change, against the lock in `out_dir`; writes nothing."""
-    cache = NoteCache.load(out_dir, fingerprint(options or Options(), max_media_bytes))
+    fp = fingerprint(options or Options(), max_media_bytes)
+    cache = NoteCache.load(out_dir, fp, writable=False)
     works, found = gather(paths, options, max_media_bytes, cache)
+    cache.close()
     lock = load_lock(out_dir / LOCK_NAME)
     plan, _, problems = plan_build(works, lock, int(time.time()))
     cards = tuple(c for w in works for c in w.cards)
@@ -393,7 +428,8 @@ def build_decks(
                     hits, parsed, index, mirror, build_time, suspect, frozenset(state.packages)
                 )
         if step is None:
-            works = _works(hits, parsed)
+            works = _works(hits, parsed, files, options or Options(), max_media_bytes, cache)
+            found = [*files_found[1], *cache.problems]
             lock = Lock() if reset_lock else mirror.load(lock_path)
             step = _plan_whole(works, lock, build_time, prune, mirror, progress, reset_lock)
         problems = [*found, *step.problems]
@@ -433,6 +469,7 @@ def build_decks(
                 cache.lock_identity = mirror.identity
                 cache.dirty = True
             cache.save()
+            cache.close()
             state.packages = packages_state
             state.media = list(step.media)
             state.summary = {

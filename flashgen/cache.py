@@ -14,7 +14,9 @@ import hashlib
 import json
 import marshal
 import os
-from collections.abc import Iterable, Iterator, Mapping
+import weakref
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, cast
@@ -40,8 +42,15 @@ from flashgen.work import NoteWork, from_plain, problem_from_plain, problem_plai
 
 CACHE_DIR = ".flashgen-cache"
 CACHE_FILE = "notes.marshal"
-FORMAT = 2
-"""2: each note's work is kept as its own marshal bytes, decoded only when needed."""
+"""The cache's index: each note's stats, keys, media and problems, and where its work is."""
+DATA_PREFIX, DATA_SUFFIX = "notes-", ".data"
+"""The works themselves live in `notes-<n>.data`: marshalled, one after another."""
+FORMAT = 3
+"""2: each note's work is kept as its own marshal bytes, decoded only when needed.
+3: those bytes live in an append-only data file beside the index, read one note at a time."""
+COMPACT_SLACK = 1 << 20
+"""A data file is rewritten with only the live works when more than half of it, and more
+than this many bytes, is works no entry points to any more."""
 
 
 def fingerprint(options: Options, max_media_bytes: int) -> str:
@@ -69,6 +78,17 @@ NoteMedia = tuple[int, str, str]
 """(card index in the note, media name, image path)."""
 
 
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover - Windows
+    return os.read(fd, length)  # pragma: no cover
+
+
+class CacheError(Exception):
+    """A cached work's bytes are not the ones the cache saved."""
+
+
 @dataclass(frozen=True, slots=True)
 class CachedNote:
     """A cache hit: what a rebuild needs of an unchanged note without decoding its cards."""
@@ -78,20 +98,31 @@ class CachedNote:
     media: tuple[NoteMedia, ...]
     problems: tuple[Problem, ...]
     """Reading and extraction problems (a cached note has no image problems)."""
-    blob: bytes
+    read: Callable[[], bytes]
+    """The note's marshalled work, from the data file (CacheError if it is not intact)."""
 
     def work(self) -> NoteWork:
-        """The note's cards and fields, decoded."""
-        return from_plain(marshal.loads(self.blob))
+        """The note's cards and fields, decoded (CacheError if its bytes are damaged)."""
+        try:
+            return from_plain(marshal.loads(self.read()))
+        except (ValueError, EOFError, TypeError, IndexError) as exc:
+            raise CacheError(str(exc) or type(exc).__name__) from exc
 
 
-Entry = tuple[int, int, str, tuple[MediaStat, ...], tuple[object, ...], bytes]
-"""size, mtime_ns, content hash, media stats, (keys, media, problems), marshalled work."""
+Entry = tuple[int, int, str, tuple[MediaStat, ...], tuple[object, ...], int, int, int]
+"""size, mtime_ns, content hash, media stats, (keys, media, problems), and the work's
+offset, length and crc32 in the data file."""
 
 
 @dataclass
 class NoteCache:
-    """Entries by note path; `hits` and `misses` count this build's lookups."""
+    """Entries by note path; `hits` and `misses` count this build's lookups.
+
+    The index (`notes.marshal`) is small and written whole; the works it points to are
+    appended to the data file as notes are parsed and read back one note at a time, so a
+    rebuild neither loads nor rewrites every note's fields. Appending never moves a byte an
+    older index points to, so a build killed halfway leaves the last index usable.
+    """
 
     path: Path
     fingerprint: str
@@ -103,11 +134,18 @@ class NoteCache:
     lock_identity: str = ""
     """`file_identity` of the lock file the build that saved the cache left: while the lock
     is still that file, its cards of each cached note are what planning that note gives."""
+    data_name: str = ""
+    """The data file the entries point into (in the cache folder)."""
+    writable: bool = True
+    """False for a look that must write nothing (`flashgen diff`): works are not kept."""
+    _fd: int | None = None
+    """The data file, open for reading and appending (O_APPEND: two builds may append)."""
+    _close: weakref.finalize | None = None  # type: ignore[type-arg]
 
     @classmethod
-    def load(cls, out_dir: Path, fp: str) -> NoteCache:
+    def load(cls, out_dir: Path, fp: str, *, writable: bool = True) -> NoteCache:
         path = out_dir / CACHE_DIR / CACHE_FILE
-        cache = cls(path, fp)
+        cache = cls(path, fp, writable=writable)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
@@ -122,12 +160,57 @@ class NoteCache:
             if data[0] != FORMAT:
                 cache.dirty = True  # another flashgen's cache: start again, no warning
             elif data[1] == fp:
+                name, size = str(data[3]), int(data[4])
+                if os.sep in name or not name.startswith(DATA_PREFIX):
+                    raise ValueError(f"bad data file name {name!r}")
+                cache.data_name = name
+                cache._open()
+                assert cache._fd is not None
+                if os.fstat(cache._fd).st_size < size:
+                    raise ValueError(f"{name} is shorter than the index says")
                 cache.lock_identity = str(data[2])
-                cache.entries = dict(data[3])
-        except (ValueError, EOFError, TypeError, IndexError) as exc:
-            cache.problems.append(_unusable(path, str(exc) or type(exc).__name__))
+                cache.entries = dict(data[5])
+        except (OSError, ValueError, EOFError, TypeError, IndexError) as exc:
+            why = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+            cache.problems.append(_unusable(path, why or type(exc).__name__))
+            cache.entries = {}
             cache.dirty = True
         return cache
+
+    def _open(self) -> None:
+        if self._fd is not None:
+            return
+        if not self.data_name:
+            self.data_name = f"{DATA_PREFIX}1{DATA_SUFFIX}"
+        data = self.path.parent / self.data_name
+        if self.writable:
+            data.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT
+        else:
+            flags = os.O_RDONLY
+        fd = os.open(data, flags | getattr(os, "O_BINARY", 0), 0o666)
+        self._fd = fd
+        self._close = weakref.finalize(self, os.close, fd)
+
+    def close(self) -> None:
+        """Close the data file (works can't be read after this)."""
+        if self._close is not None:
+            self._close()
+        self._fd = self._close = None
+
+    def _reader(self, offset: int, length: int, crc: int) -> Callable[[], bytes]:
+        def read() -> bytes:
+            if self._fd is None:
+                raise CacheError("the data file is closed")
+            try:
+                data = _pread(self._fd, length, offset)
+            except OSError as exc:
+                raise CacheError(exc.strerror or str(exc)) from exc
+            if len(data) != length or zlib.crc32(data) != crc:
+                raise CacheError(f"a note's work in {self.data_name} is not as saved")
+            return data
+
+        return read
 
     def lookup(self, note: Path) -> CachedNote | None:
         """The cache entry for `note`, undecoded, if it is still what the note gives."""
@@ -136,7 +219,7 @@ class NoteCache:
         if entry is None or st is None:
             self.misses += 1
             return None
-        size, mtime, digest, media, meta, blob = entry
+        size, mtime, digest, media, meta, *where = entry
         if (size, mtime) != st:
             try:
                 same = hashlib.sha256(note.read_bytes()).hexdigest() == digest
@@ -145,13 +228,19 @@ class NoteCache:
             if not same:
                 self.misses += 1
                 return None
-            self.entries[str(note)] = (*st, digest, media, meta, blob)
+            self.entries[str(note)] = (*st, digest, media, meta, *where)  # type: ignore[assignment]
             self.dirty = True
         if any(_stat(Path(p)) != (s, m) for p, s, m in media):
             self.misses += 1
             return None
         self.hits += 1
-        return _cached(meta, blob)
+        keys, used, problems = cast(tuple[Any, Any, Any], meta)
+        return CachedNote(
+            tuple(keys),
+            tuple(used),
+            tuple(problem_from_plain(p) for p in problems),
+            self._reader(*where),
+        )
 
     def put(self, note: Path, work: NoteWork, blob: bytes | None = None) -> None:
         """Remember `work` for `note`, unless it depends on images that were not usable.
@@ -160,8 +249,7 @@ class NoteCache:
         """
         st = _stat(note)
         if st is None or not work.content_hash or any(r.problems for r in work.rendered):
-            self.entries.pop(str(note), None)
-            self.dirty = True
+            self.forget(note)
             return
         media: dict[str, MediaStat] = {}
         used: list[NoteMedia] = []
@@ -169,8 +257,7 @@ class NoteCache:
             for m in r.media:
                 mst = _stat(m.path)
                 if mst is None:
-                    self.entries.pop(str(note), None)
-                    self.dirty = True
+                    self.forget(note)
                     return
                 media[str(m.path)] = (str(m.path), *mst)
                 used.append((i, m.name, str(m.path)))
@@ -179,14 +266,43 @@ class NoteCache:
             tuple(used),
             tuple(problem_plain(p) for p in work.problems),
         )
+        if not self.writable:
+            return
+        if blob is None:
+            blob = marshal.dumps(to_plain(work))  # type: ignore[arg-type]
+        try:
+            where = self._append(blob)
+        except OSError:
+            self.forget(note)  # a full disk loses the cache entry, never the build
+            return
         self.entries[str(note)] = (
             *st,
             work.content_hash,
             tuple(sorted(media.values())),
             meta,
-            blob if blob is not None else marshal.dumps(to_plain(work)),  # type: ignore[arg-type]
+            *where,
         )
         self.dirty = True
+
+    def _append(self, blob: bytes) -> tuple[int, int, int]:
+        """Append one work to the data file: its (offset, length, crc32)."""
+        self._open()
+        assert self._fd is not None
+        view = memoryview(blob)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        end = os.lseek(self._fd, 0, os.SEEK_CUR)  # O_APPEND: just after this process's bytes
+        return end - len(blob), len(blob), zlib.crc32(blob)
+
+    def damaged(self, why: str) -> None:
+        """Warn (once) that a cached work could not be read back; it was parsed again."""
+        problem = _unusable(self.path.parent / self.data_name, why)
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def forget(self, note: Path) -> None:
+        if self.entries.pop(str(note), None) is not None:
+            self.dirty = True
 
     def keep_only(self, notes: set[str]) -> None:
         """Forget notes that are no longer part of the build."""
@@ -196,25 +312,64 @@ class NoteCache:
         self.dirty = self.dirty or bool(gone)
 
     def save(self) -> None:
-        """Write the cache atomically (its folder gets a .gitignore: never commit it)."""
-        if not self.dirty:
+        """Write the index atomically, after the works it points to are on disk (its folder
+        gets a .gitignore: never commit it). Compacts a data file that is mostly garbage."""
+        if not self.dirty or not self.writable:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = self.path.parent / ".gitignore"
+        self._open()
+        assert self._fd is not None
+        folder = self.path.parent
+        ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# flashgen's cache: rebuilt when missing\n*\n", encoding="utf-8")
-        data = (FORMAT, self.fingerprint, self.lock_identity, tuple(sorted(self.entries.items())))
+        st = os.fstat(self._fd)
+        if st.st_nlink == 0:
+            return  # another build compacted the data file away meanwhile: its index stays
+        live = sum(e[6] for e in self.entries.values())
+        if st.st_size - live > max(live, COMPACT_SLACK):
+            self._compact()
+        else:
+            os.fsync(self._fd)
+        assert self._fd is not None
+        size = os.fstat(self._fd).st_size
+        data = (
+            FORMAT,
+            self.fingerprint,
+            self.lock_identity,
+            self.data_name,
+            size,
+            tuple(sorted(self.entries.items())),
+        )
         write_atomic(self.path, marshal.dumps(data))  # type: ignore[arg-type]
+        for old in folder.glob(f"{DATA_PREFIX}*{DATA_SUFFIX}"):
+            if old.name != self.data_name:
+                old.unlink(missing_ok=True)
+        self.dirty = False
 
+    def _compact(self) -> None:
+        """Copy the live works to a new data file, in index order, and point the entries there."""
+        assert self._fd is not None
+        n = int(self.data_name[len(DATA_PREFIX) : -len(DATA_SUFFIX)] or 0) + 1
+        name = f"{DATA_PREFIX}{n}{DATA_SUFFIX}"
+        moved: dict[str, Entry] = {}
+        at = 0
 
-def _cached(meta: tuple[object, ...], blob: bytes) -> CachedNote:
-    keys, media, problems = cast(tuple[Any, Any, Any], meta)
-    return CachedNote(
-        tuple(keys),
-        tuple(media),
-        tuple(problem_from_plain(p) for p in problems),
-        blob,
-    )
+        def works() -> Iterator[bytes]:
+            nonlocal at
+            for key, e in sorted(self.entries.items()):
+                offset, length, crc = e[5:]
+                assert self._fd is not None
+                blob = _pread(self._fd, length, offset)
+                if len(blob) != length or zlib.crc32(blob) != crc:
+                    continue  # damaged: the note is parsed again next time
+                moved[key] = (*e[:5], at, length, crc)
+                at += length
+                yield blob
+
+        write_atomic(self.path.parent / name, works())
+        self.close()
+        self.entries, self.data_name = moved, name
+        self._open()
 
 
 def _unusable(path: Path, why: str) -> Problem:

@@ -145,3 +145,85 @@ def test_parallel_parse_gives_the_serial_result_in_order(
     parallel = [w for w, _ in work.process_notes(jobs, Options(), files, workers=2)]
     assert parallel == serial
     assert [w.cards[0].front for w in parallel] == [f"Term{k}" for k in range(40)]
+
+
+def data_files(out: Path) -> list[Path]:
+    return sorted((out / CACHE_DIR).glob("notes-*.data"))
+
+
+def test_a_damaged_work_is_parsed_again_with_a_warning(in_tmp: Path) -> None:
+    write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
+    write(in_tmp, "notes/b.md", "# Heat\n\nEntropy: disorder.\n")
+    assert run_cli("build")[0] == 0
+    decks = in_tmp / "decks"
+    fresh = {p.name: p.read_bytes() for p in decks.glob("*.apkg")}
+    (data,) = data_files(decks)
+    raw = bytearray(data.read_bytes())
+    raw[len(raw) // 4] ^= 0xFF  # inside a.md's work
+    data.write_bytes(bytes(raw))
+    lock = decks / LOCK_NAME
+    lock.write_bytes(lock.read_bytes())  # not the file the cache knows: every card is planned
+    code, _, err = run_cli("build")
+    assert code == 0
+    assert err == (
+        f"decks/{CACHE_DIR}/{data.name}:1: cache is unreadable (a note's work in "
+        f"{data.name} is not as saved); ignoring it and rebuilding\n"
+        "No changes\n"
+        "Built 2 cards in 2 decks → 2 packages in decks/ (1 warning)\n"
+    )
+    assert {p.name: p.read_bytes() for p in decks.glob("*.apkg")} == fresh
+    lock.write_bytes(lock.read_bytes())
+    assert run_cli("build") == (
+        0,
+        "",
+        "No changes\nBuilt 2 cards in 2 decks → 2 packages in decks/\n",
+    )
+
+
+def test_a_killed_builds_leftover_bytes_do_not_matter(tmp_path: Path) -> None:
+    """A build killed after parsing appended works no index points to: they are skipped."""
+    write(tmp_path, "notes/a.md", "Osmosis: water crossing a membrane.\n")
+    out = tmp_path / "decks"
+    build_decks([tmp_path / "notes"], out, now=1000)
+    (data,) = data_files(out)
+    with open(data, "ab") as fh:
+        fh.write(b"\x00half a work")
+    write(tmp_path, "notes/b.md", "Diffusion: spreading out.\n")
+    result = build_decks([tmp_path / "notes"], out, now=2000)
+    assert result.problems == ()
+    assert [(c.kind, c.front) for c in result.report.changes] == [("new", "Diffusion")]
+
+
+def test_the_data_file_is_compacted_when_mostly_old_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("flashgen.cache.COMPACT_SLACK", 0)
+    for n in range(3):
+        write(tmp_path, f"notes/n{n}.md", f"Term{n}: definition {n}.\n")
+    out = tmp_path / "decks"
+    build_decks([tmp_path / "notes"], out, now=1000)
+    (first,) = data_files(out)
+    size = first.stat().st_size
+    write(tmp_path, "notes/n0.md", "Term0: a new definition.\n")
+    build_decks([tmp_path / "notes"], out, now=2000)
+    assert data_files(out) == [first]  # one old work of three: kept
+    for n in range(3):
+        write(tmp_path, f"notes/n{n}.md", f"Term{n}: definition {n}, again.\n")
+    build_decks([tmp_path / "notes"], out, now=3000)
+    (second,) = data_files(out)
+    assert second != first and second.stat().st_size < 2 * size
+    seen = count_parses(monkeypatch)
+    (out / LOCK_NAME).write_bytes((out / LOCK_NAME).read_bytes())  # decode every work
+    result = build_decks([tmp_path / "notes"], out, now=4000)
+    assert seen == [] and result.problems == ()
+    assert sorted(c.back for c in result.cards) == [f"definition {n}, again." for n in range(3)]
+
+
+def test_diff_keeps_no_work(in_tmp: Path) -> None:
+    write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
+    assert run_cli("build")[0] == 0
+    cache = in_tmp / "decks" / CACHE_DIR
+    before = {p.name: p.read_bytes() for p in cache.iterdir()}
+    write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a thin membrane.\n")
+    assert run_cli("diff")[1] == "Bio: ~1 changed\n"
+    assert {p.name: p.read_bytes() for p in cache.iterdir()} == before
