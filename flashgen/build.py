@@ -104,30 +104,53 @@ def find_notes(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Pro
             found.append((given.resolve(), given.resolve().parent))
             continue
         root = given.resolve()
-
-        def unreadable(exc: OSError, given: Path = given) -> None:
-            where = display_path(Path(exc.filename)) if exc.filename else str(given)
-            problems.append(Problem(SourceRef(where, 1), f"cannot read folder: {exc.strerror}"))
-
-        # Symlinked folders are not followed: no loops, nothing outside the root.
-        for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith(".") or not name.lower().endswith(NOTE_SUFFIXES):
-                    continue
-                path = Path(dirpath) / name
-                if path.is_symlink():
-                    target = path.resolve()
-                    if not target.is_relative_to(root):
-                        problems.append(
-                            Problem(
-                                SourceRef(display_path(path), 1),
-                                "symlink points outside the notes folder; skipped",
-                            )
-                        )
-                        continue
-                found.append((path, root))
+        _walk(root, root, found, problems, given)
     return found, problems
+
+
+def _walk(
+    folder: Path,
+    root: Path,
+    found: list[tuple[Path, Path]],
+    problems: list[Problem],
+    given: Path,
+) -> None:
+    """`folder`'s notes in sorted order, then its sub-folders' (hidden ones skipped, symlinked
+    folders not followed: no loops, nothing outside the root)."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        where = display_path(Path(exc.filename)) if exc.filename else str(given)
+        problems.append(Problem(SourceRef(where, 1), f"cannot read folder: {exc.strerror}"))
+        return
+    folders = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not entry.is_symlink():
+                folders.append(entry)
+            continue
+        if not name.lower().endswith(NOTE_SUFFIXES):
+            continue
+        path = folder / name
+        if entry.is_symlink() and not path.resolve().is_relative_to(root):
+            problems.append(
+                Problem(
+                    SourceRef(display_path(path), 1),
+                    "symlink points outside the notes folder; skipped",
+                )
+            )
+            continue
+        found.append((path, root))
+    for sub in folders:
+        _walk(folder / sub.name, root, found, problems, given)
 
 
 def extract_all(

@@ -192,14 +192,17 @@ def _assemble(
             if e.fields:
                 out.setdefault(fk, ([], {}))[0].append(package_note(e))
 
+    # An unchanged note's cards are not planned: their decks are the lock's.
+    decks = {d for d in {span[4] for span in spans.values()} if file_key(d) in affected}
     current: set[str] = set()
     for i, hit in enumerate(hits):
         if hit is not None:
             for k in hit.keys:
-                add(k)
+                if spans[k][4] in decks:
+                    add(k)
             current.update(hit.keys)
             for n, name, path in hit.media:
-                fk = file_key(deck_of(hit.keys[n]))
+                fk = file_key(spans[hit.keys[n]][4])
                 if fk in affected:
                     out.setdefault(fk, ([], {}))[1][name] = Path(path)
         else:
