@@ -38,16 +38,25 @@ from flashgen.identity import (
     write_atomic,
 )
 from flashgen.notes import display_path
-from flashgen.work import NoteWork, from_plain, problem_from_plain, problem_plain, to_plain
+from flashgen.work import (
+    CardOutput,
+    NoteWork,
+    card_outputs,
+    from_plain,
+    problem_from_plain,
+    problem_plain,
+    to_plain,
+)
 
 CACHE_DIR = ".flashgen-cache"
 CACHE_FILE = "notes.marshal"
 """The cache's index: each note's stats, keys, media and problems, and where its work is."""
 DATA_PREFIX, DATA_SUFFIX = "notes-", ".data"
 """The works themselves live in `notes-<n>.data`: marshalled, one after another."""
-FORMAT = 3
+FORMAT = 4
 """2: each note's work is kept as its own marshal bytes, decoded only when needed.
-3: those bytes live in an append-only data file beside the index, read one note at a time."""
+3: those bytes live in an append-only data file beside the index, read one note at a time.
+4: the lock mirror keeps each card's mod time too (the same number versions the mirror)."""
 COMPACT_SLACK = 1 << 20
 """A data file is rewritten with only the live works when more than half of it, and more
 than this many bytes, is works no entry points to any more."""
@@ -105,6 +114,14 @@ class CachedNote:
         """The note's cards and fields, decoded (CacheError if its bytes are damaged)."""
         try:
             return from_plain(marshal.loads(self.read()))
+        except (ValueError, EOFError, TypeError, IndexError) as exc:
+            raise CacheError(str(exc) or type(exc).__name__) from exc
+
+    def outputs(self) -> list[CardOutput]:
+        """What each card puts in a package, without decoding whole cards (CacheError if
+        the note's bytes are damaged)."""
+        try:
+            return card_outputs(marshal.loads(self.read()))
         except (ValueError, EOFError, TypeError, IndexError) as exc:
             raise CacheError(str(exc) or type(exc).__name__) from exc
 
@@ -440,8 +457,9 @@ class BuildState:
 MIRROR_FILE = "lock.marshal"
 
 
-CardSpan = tuple[int, int, str, str, str]
-"""A card in the lock file: its block's [start, end) in the bytes, GUID, state and deck."""
+CardSpan = tuple[int, int, str, str, str, int]
+"""A card in the lock file: its block's [start, end) in the bytes, GUID, state, deck and
+mod time."""
 
 
 @dataclass(frozen=True)
@@ -514,20 +532,16 @@ class LockMirror:
     def write(
         self,
         lock_path: Path,
-        cards: Iterable[tuple[str, bytes, LockEntry | CardSpan]],
+        cards: Iterable[tuple[str, bytes, LockEntry]],
         notetypes: Mapping[str, tuple[str, int]],
     ) -> None:
-        """Write the lock file from each card's block, in key order (with its entry, or its
-        span in the current file for a card taken as it is), and note what it holds for
-        `save`."""
-        info: dict[str, tuple[str, str, str]] = {}
+        """Write the lock file from each card's block and entry, in key order, and note what
+        it holds for `save`."""
+        info: dict[str, tuple[str, str, str, int]] = {}
 
         def blocks() -> Iterator[tuple[str, bytes]]:
-            for k, block, c in cards:
-                if isinstance(c, LockEntry):
-                    info[k] = (c.guid, c.state, c.deck)
-                else:
-                    info[k] = (c[2], c[3], c[4])
+            for k, block, e in cards:
+                info[k] = (e.guid, e.state, e.deck, e.mod)
                 yield k, block
 
         spans: dict[str, Span] = {}
@@ -559,7 +573,7 @@ class LockMirror:
             for k in keys:
                 e = edits.get(k)
                 if e is None:
-                    start, end, guid, state, deck = spans[k]
+                    start, end, guid, state, deck, mod = spans[k]
                     if run_from < 0 or start != run_to + 1:
                         if run_from >= 0:
                             yield raw[run_from:run_to]
@@ -568,7 +582,7 @@ class LockMirror:
                             at += 1
                         run_from, shift = start, at - start
                     run_to = end
-                    out[k] = (start + shift, end + shift, guid, state, deck)
+                    out[k] = (start + shift, end + shift, guid, state, deck, mod)
                     at = end + shift
                     continue
                 if run_from >= 0:
@@ -579,7 +593,7 @@ class LockMirror:
                     at += 1
                 block = card_block(k, e)
                 yield block
-                out[k] = (at, at + len(block), e.guid, e.state, e.deck)
+                out[k] = (at, at + len(block), e.guid, e.state, e.deck, e.mod)
                 at += len(block)
             if run_from >= 0:
                 yield raw[run_from:run_to]

@@ -131,6 +131,19 @@ def from_plain(t: Plain) -> NoteWork:
     return NoteWork(cards, rendered, problems, str(content_hash))
 
 
+CardOutput = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+"""What one card puts in a package: deck, note type, rendered fields, tags."""
+
+
+def card_outputs(t: Plain) -> list[CardOutput]:
+    """Each card's `CardOutput`, read straight from a `to_plain` form."""
+    cards_t, rendered_t = cast(tuple[Any, Any], t[:2])
+    return [
+        (str(c[1]), str(r[0]), tuple(r[1]), tuple(c[9]))
+        for c, r in zip(cards_t, rendered_t, strict=True)
+    ]
+
+
 _worker: tuple[Options, MediaFiles] | None = None
 
 

@@ -147,3 +147,26 @@ def test_a_lock_edited_in_place_is_planned_whole(
     assert partial == []
     assert [(c.kind, c.front) for c in result.report.changes] == [("new", "Diffusion")]
     assert b'"mod": 1001' in lock.read_bytes()  # Osmosis unchanged: its time as the lock has it
+
+
+def test_a_damaged_cached_work_is_taken_from_the_lock(tmp_path: Path) -> None:
+    """An unchanged note's package notes come from its cached work; when that is damaged,
+    the lock's copy of its cards gives the same package."""
+    built: list[dict[str, bytes]] = []
+    root = tmp_path / "vault"
+    for damage in (False, True):
+        shutil.rmtree(root, ignore_errors=True)
+        write(root, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
+        write(root, "notes/b.md", "# Bio\n\nDiffusion: spreading out.\n")
+        out = root / "decks"
+        build_decks([root / "notes"], out, now=1000)
+        if damage:
+            (data,) = (out / CACHE_DIR).glob("notes-*.data")
+            raw = bytearray(data.read_bytes())
+            raw[len(raw) // 4] ^= 0xFF  # inside a.md's work
+            data.write_bytes(bytes(raw))
+        write(root, "notes/b.md", "# Bio\n\nDiffusion: particles spreading out.\n")
+        result = build_decks([root / "notes"], out, now=2000)
+        assert [(c.kind, c.front) for c in result.report.changes] == [("changed", "Diffusion")]
+        built.append(outputs(out))
+    assert built[0] == built[1]
