@@ -420,6 +420,9 @@ class BuildState:
     """Cards, decks, problems and packages of the last build, for a build that skips all."""
     media: list[str] = field(default_factory=list)
     """Image files the last build's cards used."""
+    collections: dict[str, str] = field(default_factory=dict)
+    """File key → `file_identity` of the collection kept for a large package (see
+    `anki.update_package`)."""
 
     @classmethod
     def load(cls, out_dir: Path) -> BuildState:
@@ -432,8 +435,9 @@ class BuildState:
                 str(data["inputs"]),
                 dict(data["summary"]),
                 [str(m) for m in data["media"]],
+                {str(k): str(v) for k, v in data.get("collections", {}).items()},
             )
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls(path)
 
     def digest(self, fp: str, notes: list[Path], lock: Path, packages: list[Path]) -> str:
@@ -446,6 +450,7 @@ class BuildState:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {
+            "collections": self.collections,
             "inputs": self.inputs,
             "media": self.media,
             "packages": self.packages,

@@ -12,7 +12,7 @@ when any assumption does not hold, `plan_changed` returns None and the build pla
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +27,8 @@ from flashgen.work import NoteWork
 
 PackageInput = tuple[list[anki.PackageNote], dict[str, Path]]
 """One package's notes in build order, and its media by name."""
+PackageUpdate = tuple[list[anki.PackageNote], frozenset[str], dict[str, Path]]
+"""A large package changed in place: notes to write over, the GUIDs it keeps, its media."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Step:
     """Each note type's modification time in the packages."""
     cards: tuple[Card, ...] = ()
     """This build's cards, when they were all decoded (a whole plan)."""
+    updates: dict[str, PackageUpdate] = field(default_factory=dict)
+    """File key → changes to a large package's kept collection (`anki.update_package`)."""
 
 
 @lru_cache(maxsize=4096)
@@ -90,12 +94,14 @@ def plan_changed(
     now: int,
     suspect: frozenset[str],
     known_packages: frozenset[str],
+    in_place: frozenset[str] = frozenset(),
 ) -> Step | None:
     """Plan a rebuild from the changed notes alone; None when it cannot be done exactly.
 
     `hits[i]` is note i's cache entry (None: it was parsed now, into `parsed[i]`);
     `suspect` are packages whose file is not as the last build left it; `known_packages`
-    those the last build wrote.
+    those the last build wrote; `in_place` those whose collection was kept, as written,
+    to be changed in place rather than written whole.
     """
     models: tuple[anki.ModelName, ...] = ("basic", "cloze")
     for model in models:
@@ -148,7 +154,10 @@ def plan_changed(
     affected.update(suspect)
     affected.update({file_key(d) for d in lock_decks} - known_packages)
     live_entry: Callable[[str], LockEntry] = lambda k: plan.cards.get(k) or index.entry(k)
-    packages = _assemble(hits, parsed, affected, plan.cards, cards, live_entry, keys)
+    quick = (affected & in_place) - suspect
+    assembled = _assemble(hits, parsed, affected, quick, plan.cards, cards, live_entry, keys)
+    packages = {fk: v for fk, v in assembled.items() if v[0] and fk not in quick}
+    updates, same, empty = _updates(quick, keys, cards, relevant, plan.cards, edits, assembled)
     current = unchanged | built_keys
     decks = {cards[k][4] for k in unchanged} | {c.deck for w in parsed.values() for c in w.cards}
     media = {p for hit in hits if hit is not None for _, _, p in hit.media}
@@ -158,28 +167,74 @@ def plan_changed(
         plan.report,
         (*problems, *image_problems, *plan.problems),
         packages,
-        frozenset(old_keys - affected),
-        frozenset(k for k in affected & old_keys if k not in packages),
+        frozenset((old_keys - affected) | same),
+        frozenset(k for k in affected & old_keys if k not in packages and k not in quick) | empty,
         write_lock if changed else None,
         (len(current), len(decks)),
         tuple(sorted(media)),
         bool(image_problems),
         {m: index.notetypes[str(anki.MODEL_IDS[m])][1] for m in models},
+        updates=updates,
     )
+
+
+def _updates(
+    quick: set[str],
+    keys: Sequence[str],
+    spans: Mapping[str, CardSpan],
+    relevant: Mapping[str, LockEntry],
+    planned: Mapping[str, LockEntry],
+    edits: Mapping[str, LockEntry],
+    assembled: Mapping[str, PackageInput],
+) -> tuple[dict[str, PackageUpdate], frozenset[str], frozenset[str]]:
+    """For the packages changed in place: what changes in each, those where nothing does,
+    and those left without a card (to delete)."""
+    if not quick:
+        return {}, frozenset(), frozenset()
+    live: dict[str, set[str]] = {fk: set() for fk in quick}
+    for k in keys:
+        e = planned.get(k)
+        guid, deck = (e.guid, e.deck) if e is not None else (spans[k][2], spans[k][4])
+        held = live.get(file_key(deck))
+        if held is not None:
+            held.add(guid)
+    upserts: dict[str, list[anki.PackageNote]] = {fk: [] for fk in quick}
+    for e in edits.values():
+        todo = upserts.get(file_key(e.deck))
+        if todo is not None and e.fields:
+            todo.append(package_note(e))
+    left = {  # packages a card left (to another package, or out of the lock)
+        file_key(old.deck)
+        for k, old in relevant.items()
+        if k not in planned or file_key(planned[k].deck) != file_key(old.deck)
+    }
+    updates: dict[str, PackageUpdate] = {}
+    same, empty = set(), set()
+    for fk in quick:
+        if not live[fk]:
+            empty.add(fk)
+        elif upserts[fk] or fk in left:
+            updates[fk] = (upserts[fk], frozenset(live[fk]), assembled.get(fk, ([], {}))[1])
+        else:
+            same.add(fk)
+    return updates, frozenset(same), frozenset(empty)
 
 
 def _assemble(
     hits: Sequence[CachedNote | None],
     parsed: Mapping[int, NoteWork],
     affected: set[str],
+    media_only: set[str],
     planned: Mapping[str, LockEntry],
     spans: Mapping[str, CardSpan],
     entry: Callable[[str], LockEntry],
     keys: Sequence[str],
 ) -> dict[str, PackageInput]:
     """The affected packages' notes in the order a whole build writes them: this build's
-    cards in file order, then removed cards by key (those that still have fields)."""
+    cards in file order, then removed cards by key (those that still have fields); for
+    `media_only` packages, only their media."""
     out: dict[str, PackageInput] = {}
+    whole = affected - media_only
 
     def deck_of(k: str) -> str:
         e = planned.get(k)
@@ -187,13 +242,13 @@ def _assemble(
 
     def add(k: str) -> None:
         fk = file_key(deck_of(k))
-        if fk in affected:
+        if fk in whole:
             e = entry(k)
             if e.fields:
                 out.setdefault(fk, ([], {}))[0].append(package_note(e))
 
     # An unchanged note's cards are not planned: their decks are the lock's.
-    decks = {d for d in {span[4] for span in spans.values()} if file_key(d) in affected}
+    decks = {d for d in {span[4] for span in spans.values()} if file_key(d) in whole}
     current: set[str] = set()
     for i, hit in enumerate(hits):
         if hit is not None:
@@ -215,7 +270,7 @@ def _assemble(
     for k in keys:
         if k not in current:
             add(k)
-    return {fk: v for fk, v in out.items() if v[0]}
+    return out
 
 
 def _add_unchanged(

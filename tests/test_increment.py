@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flashgen import build, increment
-from flashgen.build import build_decks
+from flashgen.build import BuildResult, build_decks
 from flashgen.cache import CACHE_DIR
 from flashgen.identity import LOCK_NAME
 from tests.conftest import write
@@ -41,6 +42,26 @@ def outputs(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name[0] != "."}
 
 
+def both_ways(
+    versions: list[dict[str, tuple[str, str]]], prunes: list[bool] | None = None
+) -> Iterator[tuple[Path, Path, BuildResult, BuildResult]]:
+    """Build each version of the notes into one folder (rebuilds) and afresh without a
+    cache into another (whole plans); after checking what both reported, yields (the
+    rebuilt folder, the whole one, and both results)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        notes, inc, whole = Path(tmp) / "notes", Path(tmp) / "inc", Path(tmp) / "whole"
+        for step, tree in enumerate(versions):
+            write_tree(notes, tree)
+            now = 1_000_000 + step * 10
+            prune = prunes[step] if prunes else False
+            shutil.rmtree(whole / CACHE_DIR, ignore_errors=True)
+            expected = build_decks([notes], whole, now=now, prune=prune)
+            got = build_decks([notes], inc, now=now, prune=prune)
+            assert got.report == expected.report
+            assert (got.card_count, got.deck_count) == (expected.card_count, expected.deck_count)
+            yield inc, whole, got, expected
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(TREE, min_size=2, max_size=5), st.lists(st.booleans(), min_size=5, max_size=5))
 def test_planning_changed_notes_equals_planning_all(
@@ -56,22 +77,10 @@ def test_planning_changed_notes_equals_planning_all(
 
     build.plan_changed = spy  # type: ignore[assignment]
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            notes, inc, whole = Path(tmp) / "notes", Path(tmp) / "inc", Path(tmp) / "whole"
-            for step, tree in enumerate(versions):
-                write_tree(notes, tree)
-                now = 1_000_000 + step * 10
-                shutil.rmtree(whole / CACHE_DIR, ignore_errors=True)
-                expected = build_decks([notes], whole, now=now, prune=prunes[step])
-                got = build_decks([notes], inc, now=now, prune=prunes[step])
-                assert got.report == expected.report
-                assert got.problems == expected.problems
-                assert (got.card_count, got.deck_count) == (
-                    expected.card_count,
-                    expected.deck_count,
-                )
-                assert [p.name for p in got.written] == [p.name for p in expected.written]
-                assert outputs(inc) == outputs(whole)
+        for inc, whole, got, expected in both_ways(versions, prunes):
+            assert got.problems == expected.problems
+            assert [p.name for p in got.written] == [p.name for p in expected.written]
+            assert outputs(inc) == outputs(whole)
     finally:
         build.plan_changed = real
     assert taken == [] or any(taken) or not any(len(v) for v in versions)
