@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from flashgen import anki
 from flashgen.cache import (
@@ -29,6 +30,7 @@ from flashgen.cache import (
 from flashgen.cards import Card, Extraction, Problem, SourceRef
 from flashgen.errors import FlashgenError, LockError
 from flashgen.extract import Options, extract
+from flashgen.forked import Forked, can_fork
 from flashgen.identity import (
     LOCK_NAME,
     Lock,
@@ -317,8 +319,8 @@ def _plan_whole(
             notetypes[str(anki.MODEL_IDS[model])] = (h, max(now, (old[1] + 1) if old else 0))
     new_lock = Lock(plan.cards, notetypes)
 
-    def write_lock(lock_path: Path) -> None:
-        mirror.write_lock(lock_path, new_lock, lock)
+    def write_lock(lock_path: Path, before_rename: Callable[[], object]) -> None:
+        mirror.write_lock(lock_path, new_lock, lock, before_rename)
 
     # A lock as it was, with a mirror that matches it, is left alone.
     rewrite = reset_lock or new_lock != lock or mirror.index is None
@@ -471,51 +473,50 @@ def build_decks(
         packages_state: dict[str, list[object]] = {}
         collections: dict[str, str] = {}
         try:
+            todo = sorted({*step.packages, *step.updates})
+            sizes = [len((step.updates.get(k) or step.packages[k])[0]) for k in todo]
+            if sum(sizes) >= FORK_MIN_NOTES and can_fork():
+                # A large build's packages are written beside the lock, by a forked child
+                # and then by this process once the lock is written (a package costs about
+                # twice what a lock card does: the child takes three quarters).
+                cut, held = 0, 0
+                while cut < len(todo) and held < 0.75 * sum(sizes):
+                    held += sizes[cut]
+                    cut += 1
+                child = Forked(lambda: _write_packages(out_dir, step, state, mods, todo[:cut]))
+
+                def both() -> dict[str, tuple[str, bool]]:
+                    mine = _write_packages(out_dir, step, state, mods, todo[cut:])
+                    return {**child.result(), **mine}
+
+                done = _once(both)
+            else:
+                done = _once(lambda: _write_packages(out_dir, step, state, mods, todo))
+            if step.write_lock is not None:
+                step.write_lock(lock_path, done)  # the lock replaced only once packages are
+                mirror.save()
+            else:
+                done()
+                if mirror.pending is not None:
+                    mirror.save()  # the lock is as it was, but the mirror had to be made anew
+            results = done()
             for file_key in sorted({*step.packages, *step.kept, *step.updates}):
                 target = out_dir / f"{file_key}.apkg"
-                kept = _collection_path(out_dir, file_key)
                 written.append(target)
                 if file_key in step.kept:
                     packages_state[file_key] = state.packages[file_key]
                     if file_key in state.collections:
                         collections[file_key] = state.collections[file_key]
                     continue
-                if file_key in step.updates:
-                    upserts, live, media = step.updates[file_key]
-                    anki.update_package(target, kept, upserts, live.__contains__, media, mods)
+                digest, wrote = results[file_key]
+                if wrote:
                     rewritten.append(target)
-                    # Not a digest of the notes (they were not all assembled): the next
-                    # build that assembles them all writes the package again.
-                    digest = (
-                        "in place "
-                        + hashlib.sha256(
-                            f"{state.packages[file_key][0]}|{package_digest(upserts, media, mods)}"
-                            f"|{sorted(live)}".encode()
-                        ).hexdigest()
-                    )
-                    packages_state[file_key] = [digest, *stat_key(target)[1:]]
-                    collections[file_key] = file_identity(kept.stat())
-                    continue
-                notes, media = step.packages[file_key]
-                digest = package_digest(notes, media, mods)
-                known = state.packages.get(file_key)
-                big = len(notes) >= IN_PLACE_MIN_NOTES
-                if (
-                    known is None
-                    or known[0] != digest
-                    or stat_key(target) != [str(target), *known[1:]]
-                    or (big and file_key not in _kept_collections(out_dir, state))
-                ):
-                    anki.write_package(target, notes, media, mods, kept if big else None)
-                    rewritten.append(target)
-                if big:
-                    collections[file_key] = file_identity(kept.stat())
                 packages_state[file_key] = [digest, *stat_key(target)[1:]]
-            if step.write_lock is not None:
-                step.write_lock(lock_path)
-                mirror.save()
-            elif mirror.pending is not None:
-                mirror.save()  # the lock is as it was, but the mirror had to be made anew
+                kept = _collection_path(out_dir, file_key)
+                if file_key in step.updates or (
+                    len(step.packages[file_key][0]) >= IN_PLACE_MIN_NOTES
+                ):
+                    collections[file_key] = file_identity(kept.stat())
             for file_key in sorted(step.stale):
                 # Its cards all went to other decks or were pruned: an old copy could only
                 # bring them back on a later import.
@@ -561,6 +562,63 @@ def build_decks(
     )
 
 
+def _write_packages(
+    out_dir: Path,
+    step: Step,
+    state: BuildState,
+    mods: Mapping[anki.ModelName, int],
+    keys: Sequence[str],
+) -> dict[str, tuple[str, bool]]:
+    """Write the step's packages `keys` (whole, or changed in place) unless one is already
+    as it would be written. Returns each one's digest and whether it was written."""
+    out: dict[str, tuple[str, bool]] = {}
+    for fk in keys:
+        target = out_dir / f"{fk}.apkg"
+        kept = _collection_path(out_dir, fk)
+        if fk in step.updates:
+            upserts, live, media = step.updates[fk]
+            anki.update_package(target, kept, upserts, live.__contains__, media, mods)
+            # Not a digest of the notes (they were not all assembled): the next build that
+            # assembles them all writes the package again.
+            digest = hashlib.sha256(
+                f"{state.packages[fk][0]}|{package_digest(upserts, media, mods)}"
+                f"|{sorted(live)}".encode()
+            ).hexdigest()
+            out[fk] = ("in place " + digest, True)
+            continue
+        notes, media = step.packages[fk]
+        digest = package_digest(notes, media, mods)
+        known = state.packages.get(fk)
+        big = len(notes) >= IN_PLACE_MIN_NOTES
+        stale = (
+            known is None
+            or known[0] != digest
+            or stat_key(target) != [str(target), *known[1:]]
+            or (big and fk not in _kept_collections(out_dir, state))
+        )
+        if stale:
+            anki.write_package(target, notes, media, mods, kept if big else None)
+        out[fk] = (digest, stale)
+    return out
+
+
+T = TypeVar("T")
+
+
+def _once(fn: Callable[[], T]) -> Callable[[], T]:
+    """`fn`, run on the first call only; later calls return its first value."""
+    got: list[T] = []
+
+    def call() -> T:
+        if not got:
+            got.append(fn())
+        return got[0]
+
+    return call
+
+
+FORK_MIN_NOTES = 2000
+"""Packages of this many notes in all are written in a forked child, beside the lock."""
 IN_PLACE_MIN_NOTES = 2000
 """A package of this many notes keeps its collection, and a rebuild changes that in place
 instead of writing every row again (a one-edit rebuild of one 40,000-note deck: 1.7 s →

@@ -539,6 +539,7 @@ class LockMirror:
         lock_path: Path,
         cards: Iterable[tuple[str, bytes, LockEntry]],
         notetypes: Mapping[str, tuple[str, int]],
+        before_rename: Callable[[], object] | None = None,
     ) -> None:
         """Write the lock file from each card's block and entry, in key order, and note what
         it holds for `save`."""
@@ -550,7 +551,7 @@ class LockMirror:
                 yield k, block
 
         spans: dict[str, Span] = {}
-        identity = write_atomic(lock_path, lock_pieces(blocks(), notetypes, spans))
+        identity = write_atomic(lock_path, lock_pieces(blocks(), notetypes, spans), before_rename)
         index = {k: (start, end, *info[k]) for k, (start, end) in spans.items()}
         self.pending = (identity, dict(notetypes), index)
 
@@ -560,6 +561,7 @@ class LockMirror:
         keys: Iterable[str],
         edits: Mapping[str, LockEntry],
         notetypes: Mapping[str, tuple[str, int]],
+        before_rename: Callable[[], object] | None = None,
     ) -> None:
         """Write the lock file with the cards `keys` (in key order): those in `edits` with new
         text, every other one as it is in the loaded lock. Cards that sit side by side in the
@@ -604,10 +606,16 @@ class LockMirror:
                 yield raw[run_from:run_to]
             yield lock_tail(notetypes, bool(out))
 
-        identity = write_atomic(lock_path, pieces())
+        identity = write_atomic(lock_path, pieces(), before_rename)
         self.pending = (identity, dict(notetypes), out)
 
-    def write_lock(self, lock_path: Path, lock: Lock, old: Lock | None = None) -> None:
+    def write_lock(
+        self,
+        lock_path: Path,
+        lock: Lock,
+        old: Lock | None = None,
+        before_rename: Callable[[], object] | None = None,
+    ) -> None:
         """Write `lock`, taking the text of cards unchanged since `old` (the lock this
         mirror was loaded with) from the current file."""
         index = self.index
@@ -616,10 +624,10 @@ class LockMirror:
             edits = {
                 k: e for k, e in lock.cards.items() if not (known.get(k) == e and k in index.cards)
             }
-            self.write_edits(lock_path, sorted(lock.cards), edits, lock.notetypes)
+            self.write_edits(lock_path, sorted(lock.cards), edits, lock.notetypes, before_rename)
             return
         cards = ((k, card_block(k, e), e) for k, e in sorted(lock.cards.items()))
-        self.write(lock_path, cards, lock.notetypes)
+        self.write(lock_path, cards, lock.notetypes, before_rename)
 
     @property
     def identity(self) -> str:

@@ -41,14 +41,23 @@ def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
+_BASE91_PAIRS = tuple(a + b for a in _BASE91 for b in _BASE91)
+"""Two base91 digits at a time: half the divisions (a first build makes 40,000 GUIDs)."""
+
+
 def guid_for(key: str) -> str:
     """Anki GUID for a card key: base91 of the first 8 bytes of sha256("flashgen:" + key)."""
-    n = int.from_bytes(_digest("flashgen:" + key)[:8], "big")
+    return base91(int.from_bytes(_digest("flashgen:" + key)[:8], "big"))
+
+
+def base91(n: int) -> str:
+    """`n` in base 91 (digits `_BASE91`, most significant first, no leading zero digit)."""
     out = []
     while n:
-        n, r = divmod(n, 91)
-        out.append(_BASE91[r])
-    return "".join(reversed(out)) or "a"
+        n, r = divmod(n, 8281)
+        out.append(_BASE91_PAIRS[r])
+    # Only the top pair can start with a zero digit ("a"); 0 itself is "a".
+    return "".join(reversed(out)).lstrip("a") or "a"
 
 
 @lru_cache(maxsize=8192)
@@ -321,9 +330,14 @@ def _file_mode() -> int:
 _FILE_MODE = _file_mode()
 
 
-def write_atomic(path: Path, data: bytes | Iterable[bytes | memoryview]) -> str:
+def write_atomic(
+    path: Path,
+    data: bytes | Iterable[bytes | memoryview],
+    before_rename: Callable[[], object] | None = None,
+) -> str:
     """Write `data` (or its pieces in order) to a temporary file beside `path`, fsync, then
-    rename over it. Returns the new file's `file_identity`."""
+    rename over it (after calling `before_rename`, if given: if that raises, `path` is left
+    as it was). Returns the new file's `file_identity`."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -333,6 +347,8 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes | memoryview]) -> str:
             os.fsync(fh.fileno())
         os.chmod(tmp, _FILE_MODE)
         identity = file_identity(os.stat(tmp))  # a rename keeps size, mtime and inode
+        if before_rename is not None:
+            before_rename()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -388,10 +404,14 @@ def card_entry(
 ) -> LockEntry:
     """A card as built now, with its time and no GUID yet: `plan_lock` decides both."""
     fields, tags = tuple(fields), tuple(tags)
-    probe = LockEntry("", deck, source, "", now, "live", front, model, fields, tags)
-    return LockEntry(
-        "", deck, source, content_hash(probe.parts), now, "live", front, model, fields, tags
-    )
+    at = _SOURCE_FIELD.get(model)
+    if at is not None and at < len(fields):  # as LockEntry.parts has them, made once
+        shown = list(fields)
+        shown[at] = _LINE_SUFFIX.sub("", shown[at])
+        digest = content_hash((model, deck, *shown, *tags))
+    else:
+        digest = content_hash((model, deck, *fields, *tags))
+    return LockEntry("", deck, source, digest, now, "live", front, model, fields, tags)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,8 +44,9 @@ class Step:
     """File keys of packages known unchanged since the last build (not assembled)."""
     stale: frozenset[str]
     """File keys of packages that no longer have any card."""
-    write_lock: Callable[[Path], None] | None
-    """Writes the new lock file (through the mirror); None when it stays as it is."""
+    write_lock: Callable[[Path, Callable[[], object]], None] | None
+    """Writes the new lock file (through the mirror), calling the function it is given
+    before the file takes the lock's name; None when the lock stays as it is."""
     counts: tuple[int, int]
     """Cards and decks built."""
     media: tuple[str, ...]
@@ -143,8 +144,8 @@ def plan_changed(
     edits = {k: e for k, e in plan.cards.items() if relevant.get(k) != e}
     changed = bool(edits) or bool(relevant.keys() - plan.cards.keys())
 
-    def write_lock(lock_path: Path) -> None:
-        mirror.write_edits(lock_path, keys, edits, index.notetypes)
+    def write_lock(lock_path: Path, before_rename: Callable[[], object]) -> None:
+        mirror.write_edits(lock_path, keys, edits, index.notetypes, before_rename)
 
     # Which packages can differ: those of every card planned now (old and new decks), those
     # whose file is not as it was left, and any the last build did not write.

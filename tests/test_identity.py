@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from flashgen.anki import (
     _BASIC_TMPLS,
     _CLOZE_TMPLS,
@@ -15,7 +18,7 @@ from flashgen.anki import (
     CLOZE_TEMPLATES,
 )
 from flashgen.build import collect_cards
-from flashgen.identity import deck_id, guid_for
+from flashgen.identity import _BASE91, base91, deck_id, guid_for
 from tests.conftest import write
 
 
@@ -66,3 +69,13 @@ def test_duplicate_term_in_one_note_gets_distinct_stable_guids(tmp_path: Path) -
     cards = collect_cards([tmp_path]).cards
     keys = [c.key for c in cards]
     assert keys == ["a|definition|osmosis", "a|definition|osmosis#2"]
+
+
+@given(st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 90, 91, 8280, 8281, 91**5])))
+def test_base91_two_digits_at_a_time_is_base91(n: int) -> None:
+    digits = []
+    m = n
+    while m:
+        m, r = divmod(m, 91)
+        digits.append(_BASE91[r])
+    assert base91(n) == ("".join(reversed(digits)) or "a")
