@@ -2,8 +2,8 @@
 
 The child starts with the parent's memory as it is (nothing is pickled), so the packages
 of a large build are written while the parent writes the lock: the two cores each get
-half of a build's serial tail. Where `os.fork` is unsafe or missing (not Linux), the work
-runs in the parent, first, as before.
+half of a build's serial tail. Where `os.fork` is unsafe or missing (not Linux, or other
+threads running), the work runs in the parent, as before.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ T = TypeVar("T")
 
 
 def can_fork() -> bool:
-    return sys.platform.startswith("linux") and hasattr(os, "fork")
+    """On Linux, in a process of one thread (`watch` has the file watcher's threads: a
+    child forked there could inherit a lock one of them holds)."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 class Forked(Generic[T]):
