@@ -426,10 +426,11 @@ def build_decks(
     build_fp = f"{fp}|{anki.notetype_hash('basic')}|{anki.notetype_hash('cloze')}"
     state = BuildState.load(out_dir)
     files_found = find_notes(paths)
-    note_paths = [path for path, _ in files_found[0]]
+    # Taken before any note is read: a note edited during the build is built again next time.
+    note_stats = [stat_key(path) for path, _ in files_found[0]]
     if not (prune or reset_lock) and state.inputs:
         packages = [out_dir / f"{k}.apkg" for k in sorted(state.packages)]
-        if state.digest(build_fp, note_paths, out_dir / LOCK_NAME, packages) == state.inputs:
+        if state.digest(build_fp, note_stats, out_dir / LOCK_NAME, packages) == state.inputs:
             return _unchanged(state, files_found[1], packages)
     # Parsing runs before the guard is taken: the pool's worker processes must not inherit
     # (and, if the build is killed, keep holding) the guard's lock.
@@ -542,7 +543,7 @@ def build_decks(
             }
             # Image problems depend on files that may appear later: no skipping then.
             state.inputs = (
-                "" if step.volatile else state.digest(build_fp, note_paths, lock_path, written)
+                "" if step.volatile else state.digest(build_fp, note_stats, lock_path, written)
             )
             state.save()
         except OSError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
+import mmap
 import os
 import weakref
 import zlib
@@ -33,6 +34,7 @@ from flashgen.identity import (
     entry_from_json,
     lock_pieces,
     lock_tail,
+    map_lock_file,
     parse_lock,
     read_lock_file,
     write_atomic,
@@ -440,9 +442,10 @@ class BuildState:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls(path)
 
-    def digest(self, fp: str, notes: list[Path], lock: Path, packages: list[Path]) -> str:
-        """Digest of a build's inputs as they are on disk now."""
-        parts = [fp, *map(stat_key, notes), stat_key(lock)]
+    def digest(self, fp: str, notes: list[list[object]], lock: Path, packages: list[Path]) -> str:
+        """Digest of a build's inputs: the notes' `stat_key`s as the build found them
+        before reading them, everything else as it is on disk now."""
+        parts = [fp, *notes, stat_key(lock)]
         parts += [stat_key(Path(m)) for m in self.media]
         parts += [stat_key(p) for p in packages]
         return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
@@ -472,7 +475,7 @@ class LockIndex:
     """The lock file's bytes with where each card's block is: a rebuild reads only the cards
     it needs and takes every other card's text as it is."""
 
-    raw: bytes
+    raw: bytes | mmap.mmap
     identity: str
     """The lock file's `file_identity`."""
     cards: dict[str, CardSpan]
@@ -510,7 +513,7 @@ class LockMirror:
 
     def load_index(self, lock_path: Path) -> LockIndex | None:
         """The lock at `lock_path` as an index, when the mirror matches it (else None)."""
-        found = read_lock_file(lock_path)
+        found = map_lock_file(lock_path)
         return None if found is None else self._index_of(*found)
 
     def load(self, lock_path: Path) -> Lock:
@@ -522,7 +525,7 @@ class LockMirror:
         self._index_of(*found)
         return lock
 
-    def _index_of(self, raw: bytes, identity: str) -> LockIndex | None:
+    def _index_of(self, raw: bytes | mmap.mmap, identity: str) -> LockIndex | None:
         """Index the lock file's bytes with the mirror, if it was saved for this very file
         (`file_identity`: the lock as the last build wrote it, not edited since)."""
         self.index = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import re
 import tempfile
@@ -19,13 +20,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from flashgen import rename
 from flashgen.cards import Problem, SourceRef
 from flashgen.decks import SOURCE_TAG_PREFIX
 from flashgen.errors import LockError
 from flashgen.report import Change, DeckMove, Report
+
+if TYPE_CHECKING:
+    from flashgen import rename
 
 LOCK_NAME = "flashgen.lock.json"
 LOCK_VERSION = 2
@@ -142,6 +145,23 @@ def read_lock_file(path: Path) -> tuple[bytes, str] | None:
     try:
         with open(path, "rb") as fh:
             return fh.read(), file_identity(os.fstat(fh.fileno()))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise LockError(f"cannot read lock file {path}: {exc}") from exc
+
+
+def map_lock_file(path: Path) -> tuple[bytes | mmap.mmap, str] | None:
+    """As `read_lock_file`, but the bytes are mapped, read only where they are used (a
+    rebuild reads a few cards of a 30 MB lock), where a mapped file may be replaced (POSIX)."""
+    if os.name != "posix":  # pragma: no cover - Windows
+        return read_lock_file(path)
+    try:
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not st.st_size:
+                return b"", file_identity(st)
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ), file_identity(st)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -471,15 +491,16 @@ def plan_lock(
     vanished = {k: e for k, e in old.items() if k not in current and e.state == "live"}
     arrived = [(k, e) for k, e in built if k not in old]
     # A first build has nothing that vanished: no sketches to make, no pairs to score.
-    matches = (
-        rename.match(
+    heirs: Mapping[str, str] = {}
+    ambiguities: Sequence[rename.Ambiguity] = ()
+    if vanished and arrived:
+        from flashgen import rename  # only now: most rebuilds never rename
+
+        matches = rename.match(
             (rename.sketch(k, e.model, e.fields) for k, e in vanished.items()),
             (rename.sketch(k, e.model, e.fields) for k, e in arrived),
         )
-        if vanished and arrived
-        else rename.Matches({}, ())
-    )
-    heirs = matches.pairs
+        heirs, ambiguities = matches.pairs, matches.ambiguous
     inherited = set(heirs.values())
     cards: dict[str, LockEntry] = {}
     changes: list[Change] = []
@@ -556,5 +577,5 @@ def plan_lock(
         tuple(DeckMove(o, n, c, tuple(sorted(t))) for (o, n), (c, t) in sorted(moves.items())),
         pruned,
     )
-    ambiguous = tuple(_ambiguity(a, {**old, **current}) for a in matches.ambiguous)
+    ambiguous = tuple(_ambiguity(a, {**old, **current}) for a in ambiguities)
     return Plan(cards, tuple(written), report, ambiguous)

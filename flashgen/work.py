@@ -11,7 +11,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -186,6 +185,8 @@ def process_notes(
             if progress is not None:
                 progress(done + 1)
         return
+    from concurrent.futures import ProcessPoolExecutor  # only for a pool's worth of notes
+
     plain_jobs = [(str(p), str(r)) for p, r in jobs]
     chunk = max(1, min(32, len(jobs) // (cpus * 8)))
     with ProcessPoolExecutor(
