@@ -116,7 +116,10 @@ def plan_changed(
             unchanged.update(hit.keys)
             count += len(hit.keys)
     cards = index.cards
-    if len(unchanged) != count or any(k not in cards or cards[k][3] != "live" for k in unchanged):
+    if len(unchanged) != count or not unchanged <= cards.keys():
+        return None
+    removed = {k for k, span in cards.items() if span[3] != "live"}
+    if not unchanged.isdisjoint(removed):
         return None
     built: list[tuple[str, LockEntry]] = []
     problems: list[Problem] = []
@@ -130,15 +133,17 @@ def plan_changed(
     built_keys = {k for k, _ in built}
     if len(built_keys) != len(built) or not built_keys.isdisjoint(unchanged):
         return None
-    relevant = {
-        k: index.entry(k)
-        for k, span in cards.items()
-        if (span[3] == "live" and k not in unchanged) or k in built_keys
-    }
+    # The live cards of the changed and deleted notes, and any card built now (set
+    # operations: this runs over every card of a large lock).
+    wanted = ((cards.keys() - unchanged - removed) | built_keys) & cards.keys()
+    relevant = {k: index.entry(k) for k in sorted(wanted)}
     taken = {span[2] for span in cards.values()}
     plan = plan_lock(built, relevant, now, False, taken)
 
-    keys = sorted((cards.keys() - relevant.keys()) | plan.cards.keys())
+    # The lock's keys are in order already: only the new ones need placing.
+    keys = [k for k in cards if k not in relevant or k in plan.cards]
+    keys += (k for k in plan.cards if k not in cards)
+    keys.sort()
 
     # Cards whose text in the lock changes; every other card keeps its bytes as they are.
     edits = {k: e for k, e in plan.cards.items() if relevant.get(k) != e}
