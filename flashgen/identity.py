@@ -422,7 +422,9 @@ def card_entry(
     front: str,
     now: int,
 ) -> LockEntry:
-    """A card as built now, with its time and no GUID yet: `plan_lock` decides both."""
+    """A card as built now, with its key's GUID and the build's time: `plan_lock` decides
+    both (a renamed card inherits a GUID, a clash takes another, an unchanged card keeps
+    its time)."""
     fields, tags = tuple(fields), tuple(tags)
     at = _SOURCE_FIELD.get(model)
     if at is not None and at < len(fields):  # as LockEntry.parts has them, made once
@@ -431,7 +433,7 @@ def card_entry(
         digest = content_hash((model, deck, *shown, *tags))
     else:
         digest = content_hash((model, deck, *fields, *tags))
-    return LockEntry("", deck, source, digest, now, "live", front, model, fields, tags)
+    return LockEntry(guid_for(key), deck, source, digest, now, "live", front, model, fields, tags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,9 +454,10 @@ def _source_ref(source: str) -> SourceRef:
     return SourceRef(path, int(line)) if line.isdigit() else SourceRef(source, 1)
 
 
-def _fresh_guid(key: str, used: set[str]) -> str:
-    """The key's GUID, unless a renamed card inherited it; then a derived one."""
-    guid, n = guid_for(key), 1
+def _fresh_guid(key: str, used: set[str], natural: str = "") -> str:
+    """The key's GUID (`natural`, when already made), unless a renamed card inherited it;
+    then a derived one."""
+    guid, n = natural or guid_for(key), 1
     while guid in used:
         n += 1
         guid = guid_for(f"{key}\x00{n}")
@@ -526,7 +529,7 @@ def plan_lock(
     for key, entry in built:
         previous = old.get(key) or old.get(heirs.get(key, ""))
         if previous is None:
-            guid = _fresh_guid(key, used)
+            guid = _fresh_guid(key, used, entry.guid)
             used.add(guid)
             changes.append(Change("new", entry.deck, entry.front, entry.source))
         else:
@@ -557,21 +560,16 @@ def plan_lock(
                 count, tags = moves.get((previous.deck, entry.deck), (0, set()))
                 tags.update(t for t in entry.tags if t.startswith(SOURCE_TAG_PREFIX))
                 moves[(previous.deck, entry.deck)] = (count + 1, tags)
-        e = entry  # LockEntry(...) directly: dataclasses.replace is slow over 50,000 cards
-        cards[key] = LockEntry(
-            guid,
-            e.deck,
-            e.source,
-            e.hash,
-            next_mod(previous, e.hash, now),
-            e.state,
-            e.front,
-            e.model,
-            e.fields,
-            e.tags,
-        )
-        written.append(cards[key])
-    written.extend(e for k, e in sorted(cards.items()) if k not in current)
+        e = entry
+        mod = next_mod(previous, e.hash, now)
+        if guid != e.guid or mod != e.mod:
+            # LockEntry(...) directly: dataclasses.replace is slow over 50,000 cards
+            e = LockEntry(
+                guid, e.deck, e.source, e.hash, mod, e.state, e.front, e.model, e.fields, e.tags
+            )
+        cards[key] = e  # (a new card with its key's GUID is the entry as built)
+        written.append(e)
+    written.extend(cards[k] for k in sorted(cards.keys() - current.keys()))
     report = Report(
         tuple(changes),
         tuple(DeckMove(o, n, c, tuple(sorted(t))) for (o, n), (c, t) in sorted(moves.items())),
