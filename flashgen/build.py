@@ -192,10 +192,12 @@ def read_changed(
     max_media_bytes: int,
     cache: NoteCache | None,
     progress: ProgressFn | None = None,
+    on_parsed: Callable[[int, NoteWork], None] | None = None,
 ) -> tuple[list[CachedNote | None], dict[int, NoteWork]]:
     """Look every note up in the cache; parse the others (across cores when there are many).
 
-    Returns the cache hits (None for a note parsed now) and the parsed works by file index.
+    Returns the cache hits (None for a note parsed now) and the parsed works by file index;
+    `on_parsed(i, work)` is told of each parsed note as it arrives (while the pool works).
     """
     hits: list[CachedNote | None] = [
         cache.lookup(path) if cache is not None else None for path, _ in files
@@ -214,6 +216,8 @@ def read_changed(
         parsed[i] = w
         if cache is not None:
             cache.put(files[i][0], w, blob)
+        if on_parsed is not None:
+            on_parsed(i, w)
     if cache is not None:
         cache.keep_only({str(path) for path, _ in files})
     return hits, parsed
@@ -271,26 +275,35 @@ def plan_build(
     prune: bool = False,
     *,
     progress: ProgressFn | None = None,
+    made: Mapping[int, list[tuple[str, LockEntry]]] | None = None,
 ) -> tuple[Plan, dict[str, dict[str, Path]], list[Problem]]:
     """Settle every rendered card's identity against the lock: a build without writing.
 
-    Returns the plan, the media of each package (by file key) and all problems.
+    `made[i]`, when there, is `built_entries(works[i], now)`, made already. Returns the
+    plan, the media of each package (by file key) and all problems.
     """
     built: list[tuple[str, LockEntry]] = []
     media: dict[str, dict[str, Path]] = {}
     problems = [p for w in works for p in w.problems]
-    rendered = [r for w in works for r in w.rendered]
-    for done, r in enumerate(rendered):
-        if progress is not None and done % 256 == 0:
-            progress("Planning cards", done, len(rendered))
-        problems.extend(r.problems)
-        built.append((r.card.key, entry_for(r, now)))
-        fk = file_key(r.card.deck)
-        for m in r.media:
-            media.setdefault(fk, {})[m.name] = m.path
+    for done, w in enumerate(works):
+        if progress is not None and done % 16 == 0:
+            progress("Planning notes", done, len(works))
+        entries = made.get(done) if made is not None else None
+        built.extend(entries if entries is not None else built_entries(w, now))
+        for r in w.rendered:
+            problems.extend(r.problems)
+            if r.media:
+                fk = file_key(r.card.deck)
+                for m in r.media:
+                    media.setdefault(fk, {})[m.name] = m.path
     plan = plan_lock(built, lock.cards, now, prune)
     problems.extend(plan.problems)
     return plan, media, problems
+
+
+def built_entries(work: NoteWork, now: int) -> list[tuple[str, LockEntry]]:
+    """Each of a note's cards as the lock would keep it, by key, before planning."""
+    return [(r.card.key, entry_for(r, now)) for r in work.rendered]
 
 
 def _plan_whole(
@@ -301,9 +314,10 @@ def _plan_whole(
     mirror: LockMirror,
     progress: ProgressFn | None,
     reset_lock: bool,
+    made: Mapping[int, list[tuple[str, LockEntry]]] | None = None,
 ) -> Step:
     """Plan every card against the whole lock (a first build, or when `plan_changed` can't)."""
-    plan, media, planned = plan_build(works, lock, now, prune, progress=progress)
+    plan, media, planned = plan_build(works, lock, now, prune, progress=progress, made=made)
     by_file: dict[str, list[anki.PackageNote]] = {}
     for entry in plan.written:
         # A card removed before the lock kept fields (format 1) cannot be written again.
@@ -436,7 +450,15 @@ def build_decks(
     # (and, if the build is killed, keep holding) the guard's lock.
     cache = NoteCache.load(out_dir, fp)
     files, found = files_found
-    hits, parsed = read_changed(files, options or Options(), max_media_bytes, cache, progress)
+    made: dict[int, list[tuple[str, LockEntry]]] = {}
+
+    def prepare(i: int, w: NoteWork) -> None:
+        # Each parsed note's cards as the lock would keep them, made while the pool is
+        # still parsing (this process is idle then; planning later is not).
+        made[i] = built_entries(w, build_time)
+
+    opts = options or Options()
+    hits, parsed = read_changed(files, opts, max_media_bytes, cache, progress, prepare)
     found = [*found, *cache.problems]
     with build_guard(out_dir):
         remove_leftovers(out_dir)
@@ -461,12 +483,13 @@ def build_decks(
                     suspect,
                     frozenset(state.packages),
                     _kept_collections(out_dir, state),
+                    made,
                 )
         if step is None:
             works = _works(hits, parsed, files, options or Options(), max_media_bytes, cache)
             found = [*files_found[1], *cache.problems]
             lock = Lock() if reset_lock else mirror.load(lock_path)
-            step = _plan_whole(works, lock, build_time, prune, mirror, progress, reset_lock)
+            step = _plan_whole(works, lock, build_time, prune, mirror, progress, reset_lock, made)
         problems = [*found, *step.problems]
         mods = {m: step.notetypes_mod[m] for m in step.notetypes_mod}
         written: list[Path] = []

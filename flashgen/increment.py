@@ -96,13 +96,15 @@ def plan_changed(
     suspect: frozenset[str],
     known_packages: frozenset[str],
     in_place: frozenset[str] = frozenset(),
+    made: Mapping[int, list[tuple[str, LockEntry]]] | None = None,
 ) -> Step | None:
     """Plan a rebuild from the changed notes alone; None when it cannot be done exactly.
 
     `hits[i]` is note i's cache entry (None: it was parsed now, into `parsed[i]`);
     `suspect` are packages whose file is not as the last build left it; `known_packages`
     those the last build wrote; `in_place` those whose collection was kept, as written,
-    to be changed in place rather than written whole.
+    to be changed in place rather than written whole; `made[i]`, when there, is parsed
+    note i's cards as `entry_for` makes them, made already.
     """
     models: tuple[anki.ModelName, ...] = ("basic", "cloze")
     for model in models:
@@ -127,9 +129,10 @@ def plan_changed(
     for i, hit in enumerate(hits):
         problems.extend(hit.problems if hit is not None else parsed[i].problems)
     for i in sorted(parsed):
-        for r in parsed[i].rendered:
+        entries = made.get(i) if made is not None else None
+        for n, r in enumerate(parsed[i].rendered):
             image_problems.extend(r.problems)
-            built.append((r.card.key, entry_for(r, now)))
+            built.append(entries[n] if entries is not None else (r.card.key, entry_for(r, now)))
     built_keys = {k for k, _ in built}
     if len(built_keys) != len(built) or not built_keys.isdisjoint(unchanged):
         return None
