@@ -10,6 +10,7 @@ rebuilt; the cache is never needed for correctness.
 
 from __future__ import annotations
 
+import array
 import hashlib
 import json
 import marshal
@@ -17,7 +18,7 @@ import mmap
 import os
 import weakref
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, cast
@@ -55,10 +56,11 @@ CACHE_FILE = "notes.marshal"
 """The cache's index: each note's stats, keys, media and problems, and where its work is."""
 DATA_PREFIX, DATA_SUFFIX = "notes-", ".data"
 """The works themselves live in `notes-<n>.data`: marshalled, one after another."""
-FORMAT = 4
+FORMAT = 5
 """2: each note's work is kept as its own marshal bytes, decoded only when needed.
 3: those bytes live in an append-only data file beside the index, read one note at a time.
-4: the lock mirror keeps each card's mod time too (the same number versions the mirror)."""
+4: the lock mirror keeps each card's mod time too (the same number versions the mirror).
+5: the lock mirror is kept column by column (`Spans`)."""
 COMPACT_SLACK = 1 << 20
 """A data file is rewritten with only the live works when more than half of it, and more
 than this many bytes, is works no entry points to any more."""
@@ -465,9 +467,84 @@ class BuildState:
 MIRROR_FILE = "lock.marshal"
 
 
-CardSpan = tuple[int, int, str, str, str, int]
-"""A card in the lock file: its block's [start, end) in the bytes, GUID, state, deck and
-mod time."""
+@dataclass(frozen=True)
+class Spans:
+    """Every card of the lock file, in its order (by key), column by column: where its
+    block is in the bytes ([start, end)), its GUID, whether it is live, its deck and mod
+    time. Columns load and save in a few milliseconds for 40,000 cards, where a dict of
+    tuples took 30."""
+
+    keys: tuple[str, ...]
+    starts: array.array[int]
+    ends: array.array[int]
+    guids: tuple[str, ...]
+    live: bytes
+    """1 for a live card, 0 for a removed one."""
+    decks: tuple[str, ...]
+    mods: array.array[int]
+    at: dict[str, int] = field(default_factory=dict, compare=False)
+    """Key → row."""
+
+    def __post_init__(self) -> None:
+        n = len(self.keys)
+        columns = (self.starts, self.ends, self.guids, self.live, self.decks, self.mods)
+        if any(len(c) != n for c in columns):
+            raise ValueError("lock mirror columns of different lengths")
+        if not self.at:
+            self.at.update(zip(self.keys, range(n), strict=True))
+
+    @classmethod
+    def of(cls, cards: Iterable[tuple[str, int, int, str, str, str, int]]) -> Spans:
+        """From (key, start, end, GUID, state, deck, mod) in key order."""
+        rows = list(cards)
+        return cls(
+            tuple(r[0] for r in rows),
+            array.array("q", [r[1] for r in rows]),
+            array.array("q", [r[2] for r in rows]),
+            tuple(r[3] for r in rows),
+            bytes(r[4] == "live" for r in rows),
+            tuple(r[5] for r in rows),
+            array.array("q", [r[6] for r in rows]),
+        )
+
+    @classmethod
+    def loads(cls, columns: Any) -> Spans:
+        keys, starts, ends, guids, live, decks, mods = columns
+        return cls(
+            tuple(keys),
+            _int_array(starts),
+            _int_array(ends),
+            tuple(guids),
+            bytes(live),
+            tuple(decks),
+            _int_array(mods),
+        )
+
+    def dumps(self) -> tuple[object, ...]:
+        return (
+            self.keys,
+            self.starts.tobytes(),
+            self.ends.tobytes(),
+            self.guids,
+            self.live,
+            self.decks,
+            self.mods.tobytes(),
+        )
+
+    def removed(self) -> set[str]:
+        """The keys of the cards marked removed."""
+        out = set()
+        at = self.live.find(0)
+        while at >= 0:
+            out.add(self.keys[at])
+            at = self.live.find(0, at + 1)
+        return out
+
+
+def _int_array(raw: bytes) -> array.array[int]:
+    out = array.array("q")
+    out.frombytes(raw)
+    return out
 
 
 @dataclass(frozen=True)
@@ -478,18 +555,17 @@ class LockIndex:
     raw: bytes | mmap.mmap
     identity: str
     """The lock file's `file_identity`."""
-    cards: dict[str, CardSpan]
+    spans: Spans
     notetypes: dict[str, tuple[str, int]]
 
     def entry(self, key: str) -> LockEntry:
         """One card, parsed from its block."""
-        start, end = self.cards[key][:2]
-        (value,) = json.loads(b"{" + self.raw[start:end] + b"}").values()
+        (value,) = json.loads(b"{" + self.block(key) + b"}").values()
         return entry_from_json(value)
 
     def block(self, key: str) -> bytes:
-        start, end = self.cards[key][:2]
-        return self.raw[start:end]
+        row = self.spans.at[key]
+        return self.raw[self.spans.starts[row] : self.spans.ends[row]]
 
 
 @dataclass
@@ -504,8 +580,8 @@ class LockMirror:
 
     path: Path
     index: LockIndex | None = None
-    pending: tuple[str, dict[str, tuple[str, int]], dict[str, CardSpan]] | None = None
-    """Digest, note types and cards of the last `dump`, for `save`."""
+    pending: tuple[str, dict[str, tuple[str, int]], Spans] | None = None
+    """Identity, note types and cards of the lock file last written, for `save`."""
 
     @classmethod
     def for_output(cls, out_dir: Path) -> LockMirror:
@@ -532,7 +608,7 @@ class LockMirror:
         try:
             data = marshal.loads(self.path.read_bytes())
             if data[0] == FORMAT and data[1] == identity:
-                self.index = LockIndex(raw, identity, dict(data[3]), dict(data[2]))
+                self.index = LockIndex(raw, identity, Spans.loads(data[3]), dict(data[2]))
         except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
             pass  # no mirror, or an unusable one: the lock file itself is the truth
         return self.index
@@ -546,16 +622,17 @@ class LockMirror:
     ) -> None:
         """Write the lock file from each card's block and entry, in key order, and note what
         it holds for `save`."""
-        info: dict[str, tuple[str, str, str, int]] = {}
+        info: list[tuple[str, str, str, int]] = []
 
         def blocks() -> Iterator[tuple[str, bytes]]:
             for k, block, e in cards:
-                info[k] = (e.guid, e.state, e.deck, e.mod)
+                info.append((e.guid, e.state, e.deck, e.mod))
                 yield k, block
 
         spans: dict[str, Span] = {}
         identity = write_atomic(lock_path, lock_pieces(blocks(), notetypes, spans), before_rename)
-        index = {k: (start, end, *info[k]) for k, (start, end) in spans.items()}
+        rows = zip(spans.items(), info, strict=True)
+        index = Spans.of((k, start, end, *rest) for (k, (start, end)), rest in rows)
         self.pending = (identity, dict(notetypes), index)
 
     def write_edits(
@@ -572,45 +649,52 @@ class LockMirror:
         index = self.index
         assert index is not None, "write_edits needs the lock loaded with its index"
         raw = memoryview(index.raw)
-        spans = index.cards
-        out: dict[str, CardSpan] = {}
+        old = index.spans
+        at_row, starts, ends = old.at, old.starts, old.ends
+        # The new columns: runs of old rows (with the shift of their bytes) and edited cards.
+        parts: list[_Run | _Edit] = []
 
         def pieces() -> Iterator[bytes | memoryview]:
             yield LOCK_HEAD
             at = len(LOCK_HEAD)  # where the next byte lands in the new file
-            run_from = run_to = -1  # a run of cards taken as they are: [from, to) in raw
-            shift = 0  # new position - old position, within the run
+            first = last = -1  # a run of old rows taken as they are, side by side in raw
+            shift = 0  # where the run's bytes land, less where they are
             for k in keys:
                 e = edits.get(k)
                 if e is None:
-                    start, end, guid, state, deck, mod = spans[k]
-                    if run_from < 0 or start != run_to + 1:
-                        if run_from >= 0:
-                            yield raw[run_from:run_to]
-                        if out:
-                            yield b","
-                            at += 1
-                        run_from, shift = start, at - start
-                    run_to = end
-                    out[k] = (start + shift, end + shift, guid, state, deck, mod)
-                    at = end + shift
+                    row = at_row[k]
+                    if first >= 0 and row == last + 1:
+                        last = row
+                        continue
+                    if first >= 0:
+                        yield raw[starts[first] : ends[last]]
+                        at += ends[last] - starts[first]
+                        parts.append((first, last + 1, shift))
+                    if parts:
+                        yield b","
+                        at += 1
+                    first = last = row
+                    shift = at - starts[row]
                     continue
-                if run_from >= 0:
-                    yield raw[run_from:run_to]
-                    run_from = -1
-                if out:
+                if first >= 0:
+                    yield raw[starts[first] : ends[last]]
+                    at += ends[last] - starts[first]
+                    parts.append((first, last + 1, shift))
+                    first = -1
+                if parts:
                     yield b","
                     at += 1
                 block = card_block(k, e)
                 yield block
-                out[k] = (at, at + len(block), e.guid, e.state, e.deck, e.mod)
+                parts.append((k, e, at, at + len(block)))
                 at += len(block)
-            if run_from >= 0:
-                yield raw[run_from:run_to]
-            yield lock_tail(notetypes, bool(out))
+            if first >= 0:
+                yield raw[starts[first] : ends[last]]
+                parts.append((first, last + 1, shift))
+            yield lock_tail(notetypes, bool(parts))
 
         identity = write_atomic(lock_path, pieces(), before_rename)
-        self.pending = (identity, dict(notetypes), out)
+        self.pending = (identity, dict(notetypes), _joined(old, parts))
 
     def write_lock(
         self,
@@ -625,7 +709,9 @@ class LockMirror:
         if index is not None and old is not None:
             known = old.cards
             edits = {
-                k: e for k, e in lock.cards.items() if not (known.get(k) == e and k in index.cards)
+                k: e
+                for k, e in lock.cards.items()
+                if not (known.get(k) == e and k in index.spans.at)
             }
             self.write_edits(lock_path, sorted(lock.cards), edits, lock.notetypes, before_rename)
             return
@@ -645,5 +731,40 @@ class LockMirror:
             return
         identity, notetypes, index = self.pending
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = (FORMAT, identity, tuple(notetypes.items()), index)
-        write_atomic(self.path, marshal.dumps(data))
+        data = (FORMAT, identity, tuple(notetypes.items()), index.dumps())
+        write_atomic(self.path, marshal.dumps(data))  # type: ignore[arg-type]
+
+
+_Run = tuple[int, int, int]
+"""Old rows [first, end) taken as they are, and how far their bytes moved."""
+_Edit = tuple[str, LockEntry, int, int]
+"""A card written anew: key, entry, [start, end) of its block."""
+
+
+def _joined(old: Spans, parts: Sequence[_Run | _Edit]) -> Spans:
+    """The new lock's columns from its runs and edits, in the new lock's order."""
+    keys: list[str] = []
+    starts, ends, mods = array.array("q"), array.array("q"), array.array("q")
+    guids: list[str] = []
+    live = bytearray()
+    decks: list[str] = []
+    for part in parts:
+        if len(part) == 3:
+            first, end, shift = part
+            keys += old.keys[first:end]
+            starts.extend([s + shift for s in old.starts[first:end]])
+            ends.extend([e + shift for e in old.ends[first:end]])
+            guids += old.guids[first:end]
+            live += old.live[first:end]
+            decks += old.decks[first:end]
+            mods += old.mods[first:end]
+        else:
+            k, e, start, stop = part
+            keys.append(k)
+            starts.append(start)
+            ends.append(stop)
+            guids.append(e.guid)
+            live.append(e.state == "live")
+            decks.append(e.deck)
+            mods.append(e.mod)
+    return Spans(tuple(keys), starts, ends, tuple(guids), bytes(live), tuple(decks), mods)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flashgen import anki
-from flashgen.cache import CachedNote, CacheError, CardSpan, LockIndex, LockMirror
+from flashgen.cache import CachedNote, CacheError, LockIndex, LockMirror, Spans
 from flashgen.cards import Card, Problem
 from flashgen.decks import slug, top_level
 from flashgen.identity import LockEntry, card_entry, plan_lock
@@ -117,10 +117,11 @@ def plan_changed(
         if hit is not None:
             unchanged.update(hit.keys)
             count += len(hit.keys)
-    cards = index.cards
-    if len(unchanged) != count or not unchanged <= cards.keys():
+    spans = index.spans
+    rows = spans.at
+    if len(unchanged) != count or not unchanged <= rows.keys():
         return None
-    removed = {k for k, span in cards.items() if span[3] != "live"}
+    removed = spans.removed()
     if not unchanged.isdisjoint(removed):
         return None
     built: list[tuple[str, LockEntry]] = []
@@ -138,14 +139,13 @@ def plan_changed(
         return None
     # The live cards of the changed and deleted notes, and any card built now (set
     # operations: this runs over every card of a large lock).
-    wanted = ((cards.keys() - unchanged - removed) | built_keys) & cards.keys()
+    wanted = ((rows.keys() - unchanged - removed) | built_keys) & rows.keys()
     relevant = {k: index.entry(k) for k in sorted(wanted)}
-    taken = {span[2] for span in cards.values()}
-    plan = plan_lock(built, relevant, now, False, taken)
+    plan = plan_lock(built, relevant, now, False, set(spans.guids))
 
     # The lock's keys are in order already: only the new ones need placing.
-    keys = [k for k in cards if k not in relevant or k in plan.cards]
-    keys += (k for k in plan.cards if k not in cards)
+    keys = [k for k in spans.keys if k not in relevant or k in plan.cards]
+    keys += (k for k in plan.cards if k not in rows)
     keys.sort()
 
     # Cards whose text in the lock changes; every other card keeps its bytes as they are.
@@ -157,18 +157,20 @@ def plan_changed(
 
     # Which packages can differ: those of every card planned now (old and new decks), those
     # whose file is not as it was left, and any the last build did not write.
-    lock_decks = {span[4] for span in cards.values()}
+    lock_decks = set(spans.decks)
     affected = {file_key(e.deck) for e in plan.cards.values()}
     affected.update(file_key(e.deck) for e in relevant.values())
     affected.update(suspect)
     affected.update({file_key(d) for d in lock_decks} - known_packages)
     live_entry: Callable[[str], LockEntry] = lambda k: plan.cards.get(k) or index.entry(k)
     quick = (affected & in_place) - suspect
-    assembled = _assemble(hits, parsed, affected, quick, plan.cards, cards, live_entry, keys)
+    assembled = _assemble(hits, parsed, affected, quick, plan.cards, spans, live_entry, keys)
     packages = {fk: v for fk, v in assembled.items() if v[0] and fk not in quick}
-    updates, same, empty = _updates(quick, keys, cards, relevant, plan.cards, edits, assembled)
+    updates, same, empty = _updates(quick, keys, spans, relevant, plan.cards, edits, assembled)
     current = unchanged | built_keys
-    decks = {cards[k][4] for k in unchanged} | {c.deck for w in parsed.values() for c in w.cards}
+    deck_of = spans.decks
+    decks = {deck_of[rows[k]] for k in unchanged}
+    decks.update(c.deck for w in parsed.values() for c in w.cards)
     media = {p for hit in hits if hit is not None for _, _, p in hit.media}
     media.update(str(m.path) for w in parsed.values() for r in w.rendered for m in r.media)
     old_keys = {file_key(d) for d in lock_decks}
@@ -190,7 +192,7 @@ def plan_changed(
 def _updates(
     quick: set[str],
     keys: Sequence[str],
-    spans: Mapping[str, CardSpan],
+    spans: Spans,
     relevant: Mapping[str, LockEntry],
     planned: Mapping[str, LockEntry],
     edits: Mapping[str, LockEntry],
@@ -203,7 +205,11 @@ def _updates(
     live: dict[str, set[str]] = {fk: set() for fk in quick}
     for k in keys:
         e = planned.get(k)
-        guid, deck = (e.guid, e.deck) if e is not None else (spans[k][2], spans[k][4])
+        if e is not None:
+            guid, deck = e.guid, e.deck
+        else:
+            row = spans.at[k]
+            guid, deck = spans.guids[row], spans.decks[row]
         held = live.get(file_key(deck))
         if held is not None:
             held.add(guid)
@@ -235,7 +241,7 @@ def _assemble(
     affected: set[str],
     media_only: set[str],
     planned: Mapping[str, LockEntry],
-    spans: Mapping[str, CardSpan],
+    spans: Spans,
     entry: Callable[[str], LockEntry],
     keys: Sequence[str],
 ) -> dict[str, PackageInput]:
@@ -245,9 +251,11 @@ def _assemble(
     out: dict[str, PackageInput] = {}
     whole = affected - media_only
 
+    rows, lock_decks = spans.at, spans.decks
+
     def deck_of(k: str) -> str:
         e = planned.get(k)
-        return e.deck if e is not None else spans[k][4]
+        return e.deck if e is not None else lock_decks[rows[k]]
 
     def add(k: str) -> None:
         fk = file_key(deck_of(k))
@@ -257,15 +265,15 @@ def _assemble(
                 out.setdefault(fk, ([], {}))[0].append(package_note(e))
 
     # An unchanged note's cards are not planned: their decks are the lock's.
-    decks = {d for d in {span[4] for span in spans.values()} if file_key(d) in whole}
+    decks = {d for d in set(lock_decks) if file_key(d) in whole}
     current: set[str] = set()
     for i, hit in enumerate(hits):
         if hit is not None:
-            if any(spans[k][4] in decks for k in hit.keys):
+            if any(lock_decks[rows[k]] in decks for k in hit.keys):
                 _add_unchanged(hit, spans, decks, out, add)
             current.update(hit.keys)
             for n, name, path in hit.media:
-                fk = file_key(spans[hit.keys[n]][4])
+                fk = file_key(lock_decks[rows[hit.keys[n]]])
                 if fk in affected:
                     out.setdefault(fk, ([], {}))[1][name] = Path(path)
         else:
@@ -284,7 +292,7 @@ def _assemble(
 
 def _add_unchanged(
     hit: CachedNote,
-    spans: Mapping[str, CardSpan],
+    spans: Spans,
     decks: set[str],
     out: dict[str, PackageInput],
     add: Callable[[str], None],
@@ -296,14 +304,15 @@ def _add_unchanged(
         outputs = hit.outputs()
     except CacheError:
         outputs = []
+    rows = spans.at
     if len(outputs) != len(hit.keys):
         for k in hit.keys:  # the cached work is damaged: the lock has every card whole
-            if spans[k][4] in decks:
+            if spans.decks[rows[k]] in decks:
                 add(k)
         return
     for k, (deck, model, fields, tags) in zip(hit.keys, outputs, strict=True):
-        span = spans[k]
-        if span[4] in decks and fields:
+        row = rows[k]
+        if spans.decks[row] in decks and fields:
             kind: anki.ModelName = "cloze" if model == "cloze" else "basic"
-            note = anki.PackageNote(span[2], kind, deck, fields, tags, span[5])
+            note = anki.PackageNote(spans.guids[row], kind, deck, fields, tags, spans.mods[row])
             out.setdefault(file_key(deck), ([], {}))[0].append(note)
