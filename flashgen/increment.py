@@ -168,8 +168,7 @@ def plan_changed(
     packages = {fk: v for fk, v in assembled.items() if v[0] and fk not in quick}
     updates, same, empty = _updates(quick, keys, spans, relevant, plan.cards, edits, assembled)
     current = unchanged | built_keys
-    deck_of = spans.decks
-    decks = {deck_of[rows[k]] for k in unchanged}
+    decks = set(map(spans.decks.__getitem__, map(rows.__getitem__, unchanged)))
     decks.update(c.deck for w in parsed.values() for c in w.cards)
     media = {p for hit in hits if hit is not None for _, _, p in hit.media}
     media.update(str(m.path) for w in parsed.values() for r in w.rendered for m in r.media)
@@ -269,7 +268,7 @@ def _assemble(
     current: set[str] = set()
     for i, hit in enumerate(hits):
         if hit is not None:
-            if any(lock_decks[rows[k]] in decks for k in hit.keys):
+            if not decks.isdisjoint(map(lock_decks.__getitem__, map(rows.__getitem__, hit.keys))):
                 _add_unchanged(hit, spans, decks, out, add)
             current.update(hit.keys)
             for n, name, path in hit.media:
