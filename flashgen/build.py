@@ -9,6 +9,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -601,7 +602,15 @@ def _write_packages(
         kept = _collection_path(out_dir, fk)
         if fk in step.updates:
             upserts, live, media = step.updates[fk]
-            anki.update_package(target, kept, upserts, live.__contains__, media, mods)
+            try:
+                anki.update_package(target, kept, upserts, live.__contains__, media, mods)
+            except sqlite3.DatabaseError as exc:
+                # Only the cache is damaged: without it the next build writes the package
+                # whole. This one stops before the lock changes.
+                kept.unlink(missing_ok=True)
+                raise FlashgenError(
+                    f"{display_path(kept)} is damaged ({exc}); it is removed: run the build again"
+                ) from exc
             # Not a digest of the notes (they were not all assembled): the next build that
             # assembles them all writes the package again.
             digest = hashlib.sha256(
@@ -658,11 +667,12 @@ def _kept_collections(out_dir: Path, state: BuildState) -> frozenset[str]:
     kept = set()
     for fk, identity in state.collections.items():
         try:
-            st = _collection_path(out_dir, fk).stat()
+            with open(_collection_path(out_dir, fk), "rb") as fh:
+                same = file_identity(os.fstat(fh.fileno())) == identity
+                if same and fh.read(16) == b"SQLite format 3\x00":
+                    kept.add(fk)
         except OSError:
             continue
-        if file_identity(st) == identity:
-            kept.add(fk)
     return frozenset(kept)
 
 

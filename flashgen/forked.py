@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from flashgen.errors import FlashgenError
+
 T = TypeVar("T")
 
 
@@ -31,7 +33,8 @@ def can_fork() -> bool:
 class Forked(Generic[T]):
     """`fn()` running in a child process; `result()` waits for it and returns its value (a
     marshal-able value), or raises what it raised: an OSError as an OSError (same errno,
-    message and file name), anything else as a RuntimeError with its description."""
+    message and file name), a FlashgenError as one (same message), anything else as a
+    RuntimeError with its description."""
 
     def __init__(self, fn: Callable[[], T]) -> None:
         self._value: T | None = None
@@ -48,6 +51,8 @@ class Forked(Generic[T]):
                 answer: Any = ("ok", fn())
             except OSError as exc:
                 answer, code = ("os", exc.errno, exc.strerror, exc.filename), 1
+            except FlashgenError as exc:
+                answer, code = ("flashgen", exc.message), 1
             except BaseException as exc:  # noqa: BLE001 - anything, reported to the parent
                 answer, code = ("other", f"{type(exc).__name__}: {exc}"), 1
             try:
@@ -76,6 +81,8 @@ class Forked(Generic[T]):
                 answer = ("other", f"the child process ended without an answer ({status})")
             if answer[0] == "os":
                 raise OSError(answer[1], answer[2], answer[3])
+            if answer[0] == "flashgen":
+                raise FlashgenError(answer[1])
             if answer[0] != "ok":
                 raise RuntimeError(answer[1])
             self._value = answer[1]

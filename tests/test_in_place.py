@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from flashgen import anki, build
 from flashgen.build import build_decks
 from flashgen.cache import CACHE_DIR
+from flashgen.errors import FlashgenError
 from flashgen.identity import LOCK_NAME
 from tests.conftest import AnkiCollection, write
 from tests.test_increment import TREE, both_ways
@@ -139,3 +141,32 @@ def test_a_package_edited_outside_is_written_whole(
     write(tmp_path, "notes/a.md", BIO + "Osmosis: water crossing a membrane, again.\n")
     build_decks([tmp_path / "notes"], out, now=3000)
     assert updates == ["bio.apkg"]  # kept anew by the whole write
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_damaged_kept_collection_stops_once_then_the_package_is_written_whole(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    monkeypatch.setattr(build, "IN_PLACE_MIN_NOTES", 1)
+    monkeypatch.setattr(build, "FORK_MIN_NOTES", 1 if fork else 10**9)
+    write(in_tmp, "notes/a.md", BIO + "Osmosis: water crossing a membrane.\n")
+    write(in_tmp, "notes/b.md", BIO + "Diffusion: spreading out.\n")
+    out = in_tmp / "decks"
+    build_decks([in_tmp / "notes"], out, now=1000)
+    lock = (out / LOCK_NAME).read_bytes()
+    kept = out / CACHE_DIR / "collections" / "bio.anki2"
+    st = kept.stat()
+    with open(kept, "r+b") as fh:  # same file, same size, same mtime: only the pages differ
+        fh.seek(100)
+        fh.write(b"\xff" * (st.st_size - 200))
+    os.utime(kept, ns=(st.st_atime_ns, st.st_mtime_ns))
+    write(in_tmp, "notes/a.md", BIO + "Osmosis: water crossing a thin membrane.\n")
+    with pytest.raises(FlashgenError) as caught:
+        build_decks([in_tmp / "notes"], out, now=2000)
+    assert str(caught.value).startswith(f"decks/{CACHE_DIR}/collections/bio.anki2 is damaged (")
+    assert str(caught.value).endswith("); it is removed: run the build again")
+    assert (out / LOCK_NAME).read_bytes() == lock
+    result = build_decks([in_tmp / "notes"], out, now=2000)
+    assert [(c.kind, c.front) for c in result.report.changes] == [("changed", "Osmosis")]
+    assert "thin membrane" in str(contents(out / "bio.apkg")["notes"])
+    assert kept.is_file()  # kept anew by the whole write
