@@ -27,6 +27,7 @@ from flashgen.cache import (
     NoteCache,
     fingerprint,
     stat_key,
+    unusable,
 )
 from flashgen.cards import Card, Extraction, Problem, SourceRef
 from flashgen.errors import FlashgenError, LockError
@@ -510,7 +511,7 @@ def build_decks(
                     cut += 1
                 child = Forked(lambda: _write_packages(out_dir, step, state, mods, todo[:cut]))
 
-                def both() -> dict[str, tuple[str, bool]]:
+                def both() -> dict[str, tuple[str, bool, str]]:
                     mine = _write_packages(out_dir, step, state, mods, todo[cut:])
                     return {**child.result(), **mine}
 
@@ -533,9 +534,13 @@ def build_decks(
                     if file_key in state.collections:
                         collections[file_key] = state.collections[file_key]
                     continue
-                digest, wrote = results[file_key]
+                digest, wrote, damaged = results[file_key]
                 if wrote:
                     rewritten.append(target)
+                if damaged:  # said once, like the cache's other warnings
+                    warning = unusable(_collection_path(out_dir, file_key), damaged)
+                    problems.append(warning)
+                    cache.problems.append(warning)
                 packages_state[file_key] = [digest, *stat_key(target)[1:]]
                 kept = _collection_path(out_dir, file_key)
                 if file_key in step.updates or (
@@ -593,31 +598,31 @@ def _write_packages(
     state: BuildState,
     mods: Mapping[anki.ModelName, int],
     keys: Sequence[str],
-) -> dict[str, tuple[str, bool]]:
+) -> dict[str, tuple[str, bool, str]]:
     """Write the step's packages `keys` (whole, or changed in place) unless one is already
-    as it would be written. Returns each one's digest and whether it was written."""
-    out: dict[str, tuple[str, bool]] = {}
+    as it would be written. Returns each one's digest, whether it was written, and why its
+    kept collection could not be used (else "")."""
+    out: dict[str, tuple[str, bool, str]] = {}
     for fk in keys:
         target = out_dir / f"{fk}.apkg"
         kept = _collection_path(out_dir, fk)
         if fk in step.updates:
-            upserts, live, media = step.updates[fk]
+            upserts, live, media, whole = step.updates[fk]
             try:
                 anki.update_package(target, kept, upserts, live.__contains__, media, mods)
             except sqlite3.DatabaseError as exc:
-                # Only the cache is damaged: without it the next build writes the package
-                # whole. This one stops before the lock changes.
-                kept.unlink(missing_ok=True)
-                raise FlashgenError(
-                    f"{display_path(kept)} is damaged ({exc}); it is removed: run the build again"
-                ) from exc
+                # Only the cache is damaged: the package is assembled and written whole.
+                notes, media = whole()
+                anki.write_package(target, notes, media, mods, kept)
+                out[fk] = (package_digest(notes, media, mods), True, str(exc))
+                continue
             # Not a digest of the notes (they were not all assembled): the next build that
             # assembles them all writes the package again.
             digest = hashlib.sha256(
                 f"{state.packages[fk][0]}|{package_digest(upserts, media, mods)}"
                 f"|{sorted(live)}".encode()
             ).hexdigest()
-            out[fk] = ("in place " + digest, True)
+            out[fk] = ("in place " + digest, True, "")
             continue
         notes, media = step.packages[fk]
         digest = package_digest(notes, media, mods)
@@ -631,7 +636,7 @@ def _write_packages(
         )
         if stale:
             anki.write_package(target, notes, media, mods, kept if big else None)
-        out[fk] = (digest, stale)
+        out[fk] = (digest, stale, "")
     return out
 
 

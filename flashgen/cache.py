@@ -172,7 +172,7 @@ class NoteCache:
         except FileNotFoundError:
             return cache
         except OSError as exc:
-            cache.problems.append(_unusable(path, exc.strerror or str(exc)))
+            cache.problems.append(unusable(path, exc.strerror or str(exc)))
             return cache
         try:
             data = marshal.loads(raw)
@@ -193,7 +193,7 @@ class NoteCache:
                 cache.entries = dict(data[5])
         except (OSError, ValueError, EOFError, TypeError, IndexError) as exc:
             why = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
-            cache.problems.append(_unusable(path, why or type(exc).__name__))
+            cache.problems.append(unusable(path, why or type(exc).__name__))
             cache.entries = {}
             cache.dirty = True
         return cache
@@ -317,7 +317,7 @@ class NoteCache:
 
     def damaged(self, why: str) -> None:
         """Warn (once) that a cached work could not be read back; it was parsed again."""
-        problem = _unusable(self.path.parent / self.data_name, why)
+        problem = unusable(self.path.parent / self.data_name, why)
         if problem not in self.problems:
             self.problems.append(problem)
 
@@ -393,7 +393,8 @@ class NoteCache:
         self._open()
 
 
-def _unusable(path: Path, why: str) -> Problem:
+def unusable(path: Path, why: str) -> Problem:
+    """The warning for a part of the cache that could not be used (it is rebuilt)."""
     return Problem(
         SourceRef(display_path(path), 1), f"cache is unreadable ({why}); ignoring it and rebuilding"
     )

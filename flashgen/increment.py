@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from flashgen import anki
@@ -27,8 +27,11 @@ from flashgen.work import NoteWork
 
 PackageInput = tuple[list[anki.PackageNote], dict[str, Path]]
 """One package's notes in build order, and its media by name."""
-PackageUpdate = tuple[list[anki.PackageNote], frozenset[str], dict[str, Path]]
-"""A large package changed in place: notes to write over, the GUIDs it keeps, its media."""
+PackageUpdate = tuple[
+    list[anki.PackageNote], frozenset[str], dict[str, Path], Callable[[], PackageInput]
+]
+"""A large package changed in place: notes to write over, the GUIDs it keeps, its media,
+and how to assemble it whole instead (when its kept collection turns out damaged)."""
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,14 @@ def plan_changed(
     quick = (affected & in_place) - suspect
     assembled = _assemble(hits, parsed, affected, quick, plan.cards, spans, live_entry, keys)
     packages = {fk: v for fk, v in assembled.items() if v[0] and fk not in quick}
-    updates, same, empty = _updates(quick, keys, spans, relevant, plan.cards, edits, assembled)
+
+    def whole(fk: str) -> PackageInput:
+        made = _assemble(hits, parsed, {fk}, set(), plan.cards, spans, live_entry, keys)
+        return made.get(fk, ([], {}))
+
+    updates, same, empty = _updates(
+        quick, keys, spans, relevant, plan.cards, edits, assembled, whole
+    )
     current = unchanged | built_keys
     decks = set(map(spans.decks.__getitem__, map(rows.__getitem__, unchanged)))
     decks.update(c.deck for w in parsed.values() for c in w.cards)
@@ -196,6 +206,7 @@ def _updates(
     planned: Mapping[str, LockEntry],
     edits: Mapping[str, LockEntry],
     assembled: Mapping[str, PackageInput],
+    whole: Callable[[str], PackageInput],
 ) -> tuple[dict[str, PackageUpdate], frozenset[str], frozenset[str]]:
     """For the packages changed in place: what changes in each, those where nothing does,
     and those left without a card (to delete)."""
@@ -228,7 +239,8 @@ def _updates(
         if not live[fk]:
             empty.add(fk)
         elif upserts[fk] or fk in left:
-            updates[fk] = (upserts[fk], frozenset(live[fk]), assembled.get(fk, ([], {}))[1])
+            media = assembled.get(fk, ([], {}))[1]
+            updates[fk] = (upserts[fk], frozenset(live[fk]), media, partial(whole, fk))
         else:
             same.add(fk)
     return updates, frozenset(same), frozenset(empty)

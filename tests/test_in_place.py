@@ -17,9 +17,8 @@ from hypothesis import strategies as st
 from flashgen import anki, build
 from flashgen.build import build_decks
 from flashgen.cache import CACHE_DIR
-from flashgen.errors import FlashgenError
 from flashgen.identity import LOCK_NAME
-from tests.conftest import AnkiCollection, write
+from tests.conftest import AnkiCollection, run_cli, write
 from tests.test_increment import TREE, both_ways
 
 
@@ -144,7 +143,7 @@ def test_a_package_edited_outside_is_written_whole(
 
 
 @pytest.mark.parametrize("fork", [False, True])
-def test_a_damaged_kept_collection_stops_once_then_the_package_is_written_whole(
+def test_a_damaged_kept_collection_is_ignored_with_a_warning(
     in_tmp: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
 ) -> None:
     monkeypatch.setattr(build, "IN_PLACE_MIN_NOTES", 1)
@@ -152,8 +151,7 @@ def test_a_damaged_kept_collection_stops_once_then_the_package_is_written_whole(
     write(in_tmp, "notes/a.md", BIO + "Osmosis: water crossing a membrane.\n")
     write(in_tmp, "notes/b.md", BIO + "Diffusion: spreading out.\n")
     out = in_tmp / "decks"
-    build_decks([in_tmp / "notes"], out, now=1000)
-    lock = (out / LOCK_NAME).read_bytes()
+    assert run_cli("build")[0] == 0
     kept = out / CACHE_DIR / "collections" / "bio.anki2"
     st = kept.stat()
     with open(kept, "r+b") as fh:  # same file, same size, same mtime: only the pages differ
@@ -161,12 +159,26 @@ def test_a_damaged_kept_collection_stops_once_then_the_package_is_written_whole(
         fh.write(b"\xff" * (st.st_size - 200))
     os.utime(kept, ns=(st.st_atime_ns, st.st_mtime_ns))
     write(in_tmp, "notes/a.md", BIO + "Osmosis: water crossing a thin membrane.\n")
-    with pytest.raises(FlashgenError) as caught:
-        build_decks([in_tmp / "notes"], out, now=2000)
-    assert str(caught.value).startswith(f"decks/{CACHE_DIR}/collections/bio.anki2 is damaged (")
-    assert str(caught.value).endswith("); it is removed: run the build again")
-    assert (out / LOCK_NAME).read_bytes() == lock
-    result = build_decks([in_tmp / "notes"], out, now=2000)
-    assert [(c.kind, c.front) for c in result.report.changes] == [("changed", "Osmosis")]
+    code, _, err = run_cli("build")
+    assert code == 0
+    warning, *rest = err.splitlines()
+    assert warning.startswith(f"decks/{CACHE_DIR}/collections/bio.anki2:1: cache is unreadable (")
+    assert warning.endswith("); ignoring it and rebuilding")
+    assert rest == ["Bio: ~1 changed", "Built 2 cards in 1 deck → 1 package in decks/ (1 warning)"]
     assert "thin membrane" in str(contents(out / "bio.apkg")["notes"])
-    assert kept.is_file()  # kept anew by the whole write
+    assert run_cli("build") == (
+        0,
+        "",
+        "No changes\nBuilt 2 cards in 1 deck → 1 package in decks/\n",
+    )
+    # The collection kept anew is used again (the package is changed in place, here in this
+    # process, where the spy sees it).
+    monkeypatch.setattr(build, "FORK_MIN_NOTES", 10**9)
+    write(in_tmp, "notes/b.md", BIO + "Diffusion: particles spreading out.\n")
+    updates: list[str] = []
+    real = anki.update_package
+    monkeypatch.setattr(
+        anki, "update_package", lambda path, *a: (updates.append(path.name), real(path, *a))
+    )
+    assert run_cli("build")[2] == "Bio: ~1 changed\nBuilt 2 cards in 1 deck → 1 package in decks/\n"
+    assert updates == ["bio.apkg"]
