@@ -498,6 +498,7 @@ def build_decks(
         rewritten = []
         packages_state: dict[str, list[object]] = {}
         collections: dict[str, str] = {}
+        child: Forked[dict[str, tuple[str, bool, str]]] | None = None
         try:
             todo = sorted({*step.packages, *step.updates})
             sizes = [len((step.updates.get(k) or step.packages[k])[0]) for k in todo]
@@ -512,6 +513,7 @@ def build_decks(
                 child = Forked(lambda: _write_packages(out_dir, step, state, mods, todo[:cut]))
 
                 def both() -> dict[str, tuple[str, bool, str]]:
+                    assert child is not None
                     mine = _write_packages(out_dir, step, state, mods, todo[cut:])
                     return {**child.result(), **mine}
 
@@ -579,6 +581,9 @@ def build_decks(
             raise FlashgenError(
                 f"cannot write to {out_dir}: {exc.strerror}; the previous decks are untouched"
             ) from exc
+        finally:
+            if child is not None:
+                child.close()
     report = step.report
     if backup is not None:
         report = replace(report, lock_backup=display_path(backup))

@@ -8,6 +8,7 @@ threads running), the work runs in the parent, as before.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import sys
@@ -64,6 +65,14 @@ class Forked(Generic[T]):
                 os._exit(code)
         os.close(write)
         self._pid, self._read = pid, read
+
+    def close(self) -> None:
+        """Wait for the child if `result` was not asked for (a build failing otherwise):
+        no child is left unwaited; its answer is dropped."""
+        if not self._done:
+            # The build already has an error to report; the child's would only hide it.
+            with contextlib.suppress(Exception):
+                self.result()
 
     def result(self) -> T:
         if not self._done:

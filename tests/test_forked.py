@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,21 @@ def test_a_package_the_child_cannot_write_leaves_the_lock(
     )
     assert (out / LOCK_NAME).read_bytes() == lock
     assert not list(out.glob(".*.tmp"))
+
+
+def test_a_lock_the_parent_cannot_write_leaves_no_child_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build, "FORK_MIN_NOTES", 1)
+    notes(tmp_path, 1)
+    out = tmp_path / "decks"
+
+    def full_disk(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("flashgen.cache.LockMirror.write", full_disk)
+    with pytest.raises(FlashgenError, match="No space left on device"):
+        build_decks([tmp_path / "notes"], out, now=1000)
+    assert not (out / LOCK_NAME).exists()
+    with pytest.raises(ChildProcessError):  # the package writer was waited for
+        os.waitpid(-1, os.WNOHANG)
