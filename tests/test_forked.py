@@ -69,19 +69,28 @@ def test_forked_packages_are_the_packages(tmp_path: Path, monkeypatch: pytest.Mo
         ).read_bytes()
 
 
+def forked_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Notes whose build forks a package writer; returns the output folder."""
+    monkeypatch.setattr(build, "FORK_MIN_NOTES", 1)
+    notes(tmp_path, 1)
+    return tmp_path / "decks"
+
+
+def no_space(*args: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
 def test_a_package_the_child_cannot_write_leaves_the_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build, "FORK_MIN_NOTES", 1)
-    notes(tmp_path, 1)
-    out = tmp_path / "decks"
+    out = forked_build(tmp_path, monkeypatch)
     build_decks([tmp_path / "notes"], out, now=1000)
     lock = (out / LOCK_NAME).read_bytes()
     real = build.anki.write_package
 
     def full_disk(path: Path, *args: object) -> None:
         if path.name == "c0.apkg":  # the child's share
-            raise OSError(errno.ENOSPC, "No space left on device")
+            no_space()
         real(path, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(build.anki, "write_package", full_disk)
@@ -98,14 +107,8 @@ def test_a_package_the_child_cannot_write_leaves_the_lock(
 def test_a_lock_the_parent_cannot_write_leaves_no_child_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build, "FORK_MIN_NOTES", 1)
-    notes(tmp_path, 1)
-    out = tmp_path / "decks"
-
-    def full_disk(*args: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr("flashgen.cache.LockMirror.write", full_disk)
+    out = forked_build(tmp_path, monkeypatch)
+    monkeypatch.setattr("flashgen.cache.LockMirror.write", no_space)
     with pytest.raises(FlashgenError, match="No space left on device"):
         build_decks([tmp_path / "notes"], out, now=1000)
     assert not (out / LOCK_NAME).exists()
