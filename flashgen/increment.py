@@ -4,9 +4,11 @@ When the lock file is still the one the last build wrote and the content cache w
 by that same build, every unchanged note's cards are in the lock exactly as planning them
 again would leave them (same key, same content, so same GUID and mod time). Only the
 changed and deleted notes' cards need `plan_lock`; every other card keeps its block of
-text in the lock file, and only packages that hold a changed card are assembled again.
-The result is the one a whole plan gives (a test builds both ways and compares bytes);
-when any assumption does not hold, `plan_changed` returns None and the build plans all.
+text in the lock file, and only packages that hold a changed card are assembled again
+(a large one whose collection was kept is changed in place: only its changed notes).
+The result is the one a whole plan gives (a test builds both ways and compares bytes;
+in-place packages row by row); when any assumption does not hold, `plan_changed` returns
+None and the build plans all.
 """
 
 from __future__ import annotations
