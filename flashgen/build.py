@@ -467,6 +467,7 @@ def build_decks(
         lock_path = out_dir / LOCK_NAME
         backup = _reset_lock(lock_path) if reset_lock else None
         mirror = LockMirror.for_output(out_dir)
+        kept_ok = _kept_collections(out_dir, state)  # read once: planning and writing ask
         step = None
         if not (prune or reset_lock) and cache.lock_identity:
             index = mirror.load_index(lock_path)
@@ -484,11 +485,11 @@ def build_decks(
                     build_time,
                     suspect,
                     frozenset(state.packages),
-                    _kept_collections(out_dir, state),
+                    kept_ok,
                     made,
                 )
         if step is None:
-            works = _works(hits, parsed, files, options or Options(), max_media_bytes, cache)
+            works = _works(hits, parsed, files, opts, max_media_bytes, cache)
             found = [*files_found[1], *cache.problems]
             lock = Lock() if reset_lock else mirror.load(lock_path)
             step = _plan_whole(works, lock, build_time, prune, mirror, progress, reset_lock, made)
@@ -510,16 +511,18 @@ def build_decks(
                 while cut < len(todo) and held < 0.75 * sum(sizes):
                     held += sizes[cut]
                     cut += 1
-                child = Forked(lambda: _write_packages(out_dir, step, state, mods, todo[:cut]))
+                child = Forked(
+                    lambda: _write_packages(out_dir, step, state, mods, todo[:cut], kept_ok)
+                )
 
                 def both() -> dict[str, tuple[str, bool, str]]:
                     assert child is not None
-                    mine = _write_packages(out_dir, step, state, mods, todo[cut:])
+                    mine = _write_packages(out_dir, step, state, mods, todo[cut:], kept_ok)
                     return {**child.result(), **mine}
 
                 done = _once(both)
             else:
-                done = _once(lambda: _write_packages(out_dir, step, state, mods, todo))
+                done = _once(lambda: _write_packages(out_dir, step, state, mods, todo, kept_ok))
             if step.write_lock is not None:
                 step.write_lock(lock_path, done)  # the lock replaced only once packages are
                 mirror.save()
@@ -603,9 +606,10 @@ def _write_packages(
     state: BuildState,
     mods: Mapping[anki.ModelName, int],
     keys: Sequence[str],
+    kept_ok: frozenset[str],
 ) -> dict[str, tuple[str, bool, str]]:
     """Write the step's packages `keys` (whole, or changed in place) unless one is already
-    as it would be written. Returns each one's digest, whether it was written, and why its
+    as it would be written (a large one also needs its collection kept: `kept_ok`). Returns each one's digest, whether it was written, and why its
     kept collection could not be used (else "")."""
     out: dict[str, tuple[str, bool, str]] = {}
     for fk in keys:
@@ -624,8 +628,7 @@ def _write_packages(
             # Not a digest of the notes (they were not all assembled): the next build that
             # assembles them all writes the package again.
             digest = hashlib.sha256(
-                f"{state.packages[fk][0]}|{package_digest(upserts, media, mods)}"
-                f"|{sorted(live)}".encode()
+                f"{state.packages[fk][0]}|{package_digest(upserts, media, mods)}".encode()
             ).hexdigest()
             out[fk] = ("in place " + digest, True, "")
             continue
@@ -637,7 +640,7 @@ def _write_packages(
             known is None
             or known[0] != digest
             or stat_key(target) != [str(target), *known[1:]]
-            or (big and fk not in _kept_collections(out_dir, state))
+            or (big and fk not in kept_ok)
         )
         if stale:
             anki.write_package(target, notes, media, mods, kept if big else None)

@@ -35,7 +35,6 @@ from flashgen.identity import (
     entry_from_json,
     lock_pieces,
     lock_tail,
-    map_lock_file,
     parse_lock,
     read_lock_file,
     write_atomic,
@@ -590,7 +589,7 @@ class LockMirror:
 
     def load_index(self, lock_path: Path) -> LockIndex | None:
         """The lock at `lock_path` as an index, when the mirror matches it (else None)."""
-        found = map_lock_file(lock_path)
+        found = read_lock_file(lock_path, mapped=True)
         return None if found is None else self._index_of(*found)
 
     def load(self, lock_path: Path) -> Lock:

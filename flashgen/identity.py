@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 from flashgen.cards import Problem, SourceRef
 from flashgen.decks import SOURCE_TAG_PREFIX
@@ -140,28 +140,21 @@ def file_identity(st: os.stat_result) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
-def read_lock_file(path: Path) -> tuple[bytes, str] | None:
-    """The lock file's bytes and `file_identity`; None when there is no lock yet."""
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(), file_identity(os.fstat(fh.fileno()))
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise LockError(f"cannot read lock file {path}: {exc}") from exc
+@overload
+def read_lock_file(path: Path) -> tuple[bytes, str] | None: ...
+@overload
+def read_lock_file(path: Path, *, mapped: bool) -> tuple[bytes | mmap.mmap, str] | None: ...
+def read_lock_file(path: Path, *, mapped: bool = False) -> tuple[bytes | mmap.mmap, str] | None:
+    """The lock file's bytes and `file_identity`; None when there is no lock yet.
 
-
-def map_lock_file(path: Path) -> tuple[bytes | mmap.mmap, str] | None:
-    """As `read_lock_file`, but the bytes are mapped, read only where they are used (a
-    rebuild reads a few cards of a 30 MB lock), where a mapped file may be replaced (POSIX)."""
-    if os.name != "posix":  # pragma: no cover - Windows
-        return read_lock_file(path)
+    `mapped` maps the bytes instead, read only where they are used (a rebuild reads a few
+    cards of a 30 MB lock), where a mapped file may be replaced (POSIX)."""
     try:
         with open(path, "rb") as fh:
             st = os.fstat(fh.fileno())
-            if not st.st_size:
-                return b"", file_identity(st)
-            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ), file_identity(st)
+            if mapped and st.st_size and os.name == "posix":
+                return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ), file_identity(st)
+            return fh.read(), file_identity(st)
     except FileNotFoundError:
         return None
     except OSError as exc:
