@@ -116,7 +116,8 @@ class PackageNote:
     guid: str
     model: ModelName
     deck: str
-    fields: tuple[str, ...]
+    fields: Sequence[str]
+    """A tuple, or a `fields.FieldsRef` (read from the content cache when written)."""
     tags: tuple[str, ...]
     mod: int
     """Modification time: Anki updates an existing note only when this differs (is newer)."""

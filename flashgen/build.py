@@ -12,7 +12,7 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -32,6 +32,7 @@ from flashgen.cache import (
 from flashgen.cards import Card, Extraction, Problem, SourceRef
 from flashgen.errors import FlashgenError, LockError
 from flashgen.extract import Options, extract
+from flashgen.fields import LAZY_MIN_NOTES, FieldsRef, NoteFields
 from flashgen.forked import Forked, can_fork
 from flashgen.identity import (
     LOCK_NAME,
@@ -50,6 +51,8 @@ from flashgen.report import Report
 from flashgen.work import NoteWork, process_note, process_notes
 
 NOTE_SUFFIXES = (".md", ".markdown")
+Stored = tuple[tuple[str, ...], NoteFields]
+"""A note's cards' keys and their fields, as the content cache keeps them."""
 ProgressFn = Callable[[str, int, int], None]
 """Told (stage, done, total) as a long stage advances; the command line draws a bar."""
 GUARD_WAIT_SECONDS = 10.0
@@ -61,13 +64,14 @@ class BuildResult:
     """What a build (or a dry run) produced."""
 
     cards: tuple[Card, ...]
+    """The cards (`collect_cards`, `diff_decks`); a build keeps only their `counts`."""
     problems: tuple[Problem, ...]
     written: tuple[Path, ...] = ()
     """Package files written, in deck order."""
     report: Report = field(default_factory=Report)
     """What the build changes (or, for `diff_decks`, would change)."""
     counts: tuple[int, int] | None = None
-    """(cards, decks) when `cards` was not loaded: a build that found nothing changed."""
+    """(cards, decks) when `cards` was not kept: a build."""
     rewritten: tuple[Path, ...] = ()
     """The packages whose content changed and were written again (the others were kept)."""
 
@@ -194,12 +198,16 @@ def read_changed(
     max_media_bytes: int,
     cache: NoteCache | None,
     progress: ProgressFn | None = None,
-    on_parsed: Callable[[int, NoteWork], None] | None = None,
+    on_parsed: Callable[[int, NoteWork, Stored | None], None] | None = None,
+    *,
+    keep: bool = True,
 ) -> tuple[list[CachedNote | None], dict[int, NoteWork]]:
     """Look every note up in the cache; parse the others (across cores when there are many).
 
-    Returns the cache hits (None for a note parsed now) and the parsed works by file index;
-    `on_parsed(i, work)` is told of each parsed note as it arrives (while the pool works).
+    Returns the cache hits (None for a note parsed now) and the parsed works by file index
+    (none when not `keep`: `on_parsed` took what it needed); `on_parsed(i, work, stored)` is
+    told of each parsed note as it arrives (while the pool works), with its cards' keys and
+    fields as the cache keeps them (None if it does not).
     """
     hits: list[CachedNote | None] = [
         cache.lookup(path) if cache is not None else None for path, _ in files
@@ -215,11 +223,11 @@ def read_changed(
     for i, (w, blob) in zip(
         todo, process_notes(jobs, options, MediaFiles(max_media_bytes), tick), strict=True
     ):
-        parsed[i] = w
-        if cache is not None:
-            cache.put(files[i][0], w, blob)
+        if keep:
+            parsed[i] = w
+        stored = cache.put(files[i][0], w, blob) if cache is not None else None
         if on_parsed is not None:
-            on_parsed(i, w)
+            on_parsed(i, w, stored)
     if cache is not None:
         cache.keep_only({str(path) for path, _ in files})
     return hits, parsed
@@ -270,56 +278,137 @@ def gather(
     return works, [*problems, *(cache.problems if cache is not None else [])]
 
 
+@dataclass(frozen=True, slots=True)
+class NotePart:
+    """What planning a whole build needs of one note (a large build leaves the fields of
+    its cards in the content cache: `FieldsRef`s in the entries)."""
+
+    entries: list[tuple[str, LockEntry]]
+    """Each card as the lock would keep it, by key, before planning."""
+    problems: tuple[Problem, ...]
+    """Reading and extraction problems."""
+    image_problems: tuple[Problem, ...]
+    media: tuple[tuple[str, str, Path], ...]
+    """(file key, name, path) of each image its cards use."""
+    decks: frozenset[str]
+
+
+def note_part(w: NoteWork, now: int, stored: Stored | None = None) -> NotePart:
+    """One note's `NotePart`; with `stored` (its keys and fields in the cache), its entries
+    keep their fields there."""
+    if stored is not None:
+        keys, fields = stored
+        entries = [
+            (k, entry_for(r, now, FieldsRef(fields, n), k))
+            for n, (k, r) in enumerate(zip(keys, w.rendered, strict=True))
+        ]
+    else:
+        entries = [(r.card.key, entry_for(r, now)) for r in w.rendered]
+    return NotePart(
+        entries,
+        w.problems,
+        tuple(p for r in w.rendered for p in r.problems),
+        tuple((file_key(r.card.deck), m.name, m.path) for r in w.rendered for m in r.media),
+        frozenset(c.deck for c in w.cards),
+    )
+
+
+def _parts(
+    hits: Sequence[CachedNote | None],
+    made: Mapping[int, NotePart],
+    files: Sequence[tuple[Path, Path]],
+    options: Options,
+    max_media_bytes: int,
+    cache: NoteCache,
+    now: int,
+    lazy: bool,
+) -> Iterator[NotePart]:
+    """Every note's part in file order: made as it was parsed, or from its cached work (one
+    note decoded at a time). A cached work whose bytes are damaged is parsed again (and the
+    cache warns once)."""
+    for i, hit in enumerate(hits):
+        part = made.get(i)
+        if part is not None:
+            yield part
+            continue
+        assert hit is not None, "a note parsed now has its part made"
+        try:
+            w = hit.work()
+        except CacheError as exc:
+            path, root = files[i]
+            w = process_note(path, root, options, MediaFiles(max_media_bytes))
+            cache.damaged(str(exc))
+            stored = cache.put(path, w)
+            yield note_part(w, now, stored if lazy else None)
+            continue
+        yield note_part(w, now, (hit.keys, cache.fields(hit.read)) if lazy else None)
+
+
 def plan_build(
-    works: Sequence[NoteWork],
+    parts: Iterable[NotePart],
     lock: Lock,
     now: int,
     prune: bool = False,
     *,
     progress: ProgressFn | None = None,
-    made: Mapping[int, list[tuple[str, LockEntry]]] | None = None,
-) -> tuple[Plan, dict[str, dict[str, Path]], list[Problem]]:
-    """Settle every rendered card's identity against the lock: a build without writing.
+    total: int = 0,
+) -> tuple[Plan, Planned]:
+    """Settle every card's identity against the lock: a build without writing.
 
-    `made[i]`, when there, is `built_entries(works[i], now)`, made already. Returns the
-    plan, the media of each package (by file key) and all problems.
+    Returns the plan and what else the notes gave (`total`: how many, for `progress`).
     """
     built: list[tuple[str, LockEntry]] = []
     media: dict[str, dict[str, Path]] = {}
-    problems = [p for w in works for p in w.problems]
-    for done, w in enumerate(works):
+    problems: list[Problem] = []
+    image_problems: list[Problem] = []
+    decks: set[str] = set()
+    paths: set[str] = set()
+    for done, part in enumerate(parts):
         if progress is not None and done % 16 == 0:
-            progress("Planning notes", done, len(works))
-        entries = made.get(done) if made is not None else None
-        built.extend(entries if entries is not None else built_entries(w, now))
-        for r in w.rendered:
-            problems.extend(r.problems)
-            if r.media:
-                fk = file_key(r.card.deck)
-                for m in r.media:
-                    media.setdefault(fk, {})[m.name] = m.path
+            progress("Planning notes", done, total)
+        built.extend(part.entries)
+        problems.extend(part.problems)
+        image_problems.extend(part.image_problems)
+        decks.update(part.decks)
+        for fk, name, path in part.media:
+            media.setdefault(fk, {})[name] = path
+            paths.add(str(path))
     plan = plan_lock(built, lock.cards, now, prune)
+    problems.extend(image_problems)
     problems.extend(plan.problems)
-    return plan, media, problems
+    return plan, Planned(
+        media, tuple(sorted(paths)), tuple(problems), (len(built), len(decks)), bool(image_problems)
+    )
 
 
-def built_entries(work: NoteWork, now: int) -> list[tuple[str, LockEntry]]:
-    """Each of a note's cards as the lock would keep it, by key, before planning."""
-    return [(r.card.key, entry_for(r, now)) for r in work.rendered]
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """What a whole plan found besides the plan itself."""
+
+    media: dict[str, dict[str, Path]]
+    """Each package's images (by file key), by name."""
+    media_paths: tuple[str, ...]
+    """Every image file the cards use."""
+    problems: tuple[Problem, ...]
+    """The notes' problems, then their images', then the plan's (ambiguous renames)."""
+    counts: tuple[int, int]
+    """Cards and decks."""
+    volatile: bool
+    """Some card has an image problem."""
 
 
 def _plan_whole(
-    works: Sequence[NoteWork],
+    parts: Iterable[NotePart],
     lock: Lock,
     now: int,
     prune: bool,
     mirror: LockMirror,
     progress: ProgressFn | None,
     reset_lock: bool,
-    made: Mapping[int, list[tuple[str, LockEntry]]] | None = None,
+    total: int,
 ) -> Step:
     """Plan every card against the whole lock (a first build, or when `plan_changed` can't)."""
-    plan, media, planned = plan_build(works, lock, now, prune, progress=progress, made=made)
+    plan, planned = plan_build(parts, lock, now, prune, progress=progress, total=total)
     by_file: dict[str, list[anki.PackageNote]] = {}
     for entry in plan.written:
         # A card removed before the lock kept fields (format 1) cannot be written again.
@@ -340,20 +429,18 @@ def _plan_whole(
 
     # A lock as it was, with a mirror that matches it, is left alone.
     rewrite = reset_lock or new_lock != lock or mirror.index is None
-
-    cards = tuple(c for w in works for c in w.cards)
+    media = planned.media
     return Step(
         plan.report,
-        tuple(planned),
+        planned.problems,
         {k: (notes, media.get(k, {})) for k, notes in by_file.items()},
         frozenset(),
         frozenset(stale),
         write_lock if rewrite else None,
-        (len(cards), len({c.deck for c in cards})),
-        tuple(sorted({str(m.path) for w in works for r in w.rendered for m in r.media})),
-        any(r.problems for w in works for r in w.rendered),
+        planned.counts,
+        planned.media_paths,
+        planned.volatile,
         {m: notetypes[str(anki.MODEL_IDS[m])][1] for m in models},
-        cards,
     )
 
 
@@ -369,9 +456,10 @@ def diff_decks(
     works, found = gather(paths, options, max_media_bytes, cache)
     cache.close()
     lock = load_lock(out_dir / LOCK_NAME)
-    plan, _, problems = plan_build(works, lock, int(time.time()))
+    now = int(time.time())
+    plan, planned = plan_build((note_part(w, now) for w in works), lock, now)
     cards = tuple(c for w in works for c in w.cards)
-    return BuildResult(cards, (*found, *problems), report=plan.report)
+    return BuildResult(cards, (*found, *planned.problems), report=plan.report)
 
 
 @contextlib.contextmanager
@@ -452,15 +540,22 @@ def build_decks(
     # (and, if the build is killed, keep holding) the guard's lock.
     cache = NoteCache.load(out_dir, fp)
     files, found = files_found
-    made: dict[int, list[tuple[str, LockEntry]]] = {}
+    # Only a rebuild against the lock the cache was saved with can plan the changed notes
+    # alone; a whole plan needs no note's cards, only their parts (and a large build leaves
+    # the cards' fields in the cache: memory does not grow with every field of a vault).
+    incremental = not (prune or reset_lock) and bool(cache.lock_identity)
+    lazy = len(files) >= LAZY_MIN_NOTES
+    made: dict[int, NotePart] = {}
 
-    def prepare(i: int, w: NoteWork) -> None:
-        # Each parsed note's cards as the lock would keep them, made while the pool is
-        # still parsing (this process is idle then; planning later is not).
-        made[i] = built_entries(w, build_time)
+    def prepare(i: int, w: NoteWork, stored: Stored | None) -> None:
+        # Each parsed note's part, made while the pool is still parsing (this process is
+        # idle then; planning later is not).
+        made[i] = note_part(w, build_time, stored if lazy else None)
 
     opts = options or Options()
-    hits, parsed = read_changed(files, opts, max_media_bytes, cache, progress, prepare)
+    hits, parsed = read_changed(
+        files, opts, max_media_bytes, cache, progress, prepare, keep=incremental
+    )
     found = [*found, *cache.problems]
     with build_guard(out_dir):
         remove_leftovers(out_dir)
@@ -469,7 +564,7 @@ def build_decks(
         mirror = LockMirror.for_output(out_dir)
         kept_ok = _kept_collections(out_dir, state)  # read once: planning and writing ask
         step = None
-        if not (prune or reset_lock) and cache.lock_identity:
+        if incremental:
             index = mirror.load_index(lock_path)
             if index is not None and index.identity == cache.lock_identity:
                 suspect = frozenset(
@@ -486,13 +581,15 @@ def build_decks(
                     suspect,
                     frozenset(state.packages),
                     kept_ok,
-                    made,
+                    {i: part.entries for i, part in made.items()},
                 )
         if step is None:
-            works = _works(hits, parsed, files, opts, max_media_bytes, cache)
-            found = [*files_found[1], *cache.problems]
+            parts = _parts(hits, made, files, opts, max_media_bytes, cache, build_time, lazy)
             lock = Lock() if reset_lock else mirror.load(lock_path)
-            step = _plan_whole(works, lock, build_time, prune, mirror, progress, reset_lock, made)
+            step = _plan_whole(
+                parts, lock, build_time, prune, mirror, progress, reset_lock, len(files)
+            )
+            found = [*files_found[1], *cache.problems]
         problems = [*found, *step.problems]
         mods = {m: step.notetypes_mod[m] for m in step.notetypes_mod}
         written: list[Path] = []
@@ -587,15 +684,16 @@ def build_decks(
         finally:
             if child is not None:
                 child.close()
+            NoteFields.forget()
     report = step.report
     if backup is not None:
         report = replace(report, lock_backup=display_path(backup))
     return BuildResult(
-        step.cards,
+        (),
         tuple(problems),
         tuple(written),
         report,
-        counts=None if step.cards or not step.counts[0] else step.counts,
+        counts=step.counts,
         rewritten=tuple(rewritten),
     )
 

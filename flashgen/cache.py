@@ -26,11 +26,11 @@ from typing import Any, cast
 from flashgen import __version__
 from flashgen.cards import Problem, SourceRef
 from flashgen.extract import Options
+from flashgen.fields import NoteFields
 from flashgen.identity import (
     LOCK_HEAD,
     Lock,
     LockEntry,
-    Span,
     card_block,
     entry_from_json,
     lock_pieces,
@@ -262,15 +262,18 @@ class NoteCache:
             self._reader(*where),
         )
 
-    def put(self, note: Path, work: NoteWork, blob: bytes | None = None) -> None:
+    def put(
+        self, note: Path, work: NoteWork, blob: bytes | None = None
+    ) -> tuple[tuple[str, ...], NoteFields] | None:
         """Remember `work` for `note`, unless it depends on images that were not usable.
 
         `blob`, when given, is `work` already marshalled (as a worker process sends it).
+        Returns its cards' keys and its fields as kept in the data file (None if not kept).
         """
         st = _stat(note)
         if st is None or not work.content_hash or any(r.problems for r in work.rendered):
             self.forget(note)
-            return
+            return None
         media: dict[str, MediaStat] = {}
         used: list[NoteMedia] = []
         for i, r in enumerate(work.rendered):
@@ -278,7 +281,7 @@ class NoteCache:
                 mst = _stat(m.path)
                 if mst is None:
                     self.forget(note)
-                    return
+                    return None
                 media[str(m.path)] = (str(m.path), *mst)
                 used.append((i, m.name, str(m.path)))
         meta = (
@@ -287,14 +290,14 @@ class NoteCache:
             tuple(problem_plain(p) for p in work.problems),
         )
         if not self.writable:
-            return
+            return None
         if blob is None:
             blob = marshal.dumps(to_plain(work))  # type: ignore[arg-type]
         try:
             where = self._append(blob)
         except OSError:
             self.forget(note)  # a full disk loses the cache entry, never the build
-            return
+            return None
         self.entries[str(note)] = (
             *st,
             work.content_hash,
@@ -303,6 +306,11 @@ class NoteCache:
             *where,
         )
         self.dirty = True
+        return meta[0], self.fields(self._reader(*where))
+
+    def fields(self, read: Callable[[], bytes]) -> NoteFields:
+        """A note's fields, read back through `read` (from this cache's data file)."""
+        return NoteFields(read, str(self.path.parent / self.data_name))
 
     def _append(self, blob: bytes) -> tuple[int, int, int]:
         """Append one work to the data file: its (offset, length, crc32)."""
@@ -616,23 +624,34 @@ class LockMirror:
     def write(
         self,
         lock_path: Path,
-        cards: Iterable[tuple[str, bytes, LockEntry]],
+        cards: Iterable[tuple[str, LockEntry]],
         notetypes: Mapping[str, tuple[str, int]],
         before_rename: Callable[[], object] | None = None,
     ) -> None:
-        """Write the lock file from each card's block and entry, in key order, and note what
-        it holds for `save`."""
-        info: list[tuple[str, str, str, int]] = []
+        """Write the lock file from each card's entry, in key order, and note what it holds
+        for `save` (column by column: a large lock's cards are never kept as tuples)."""
+        keys: list[str] = []
+        starts, ends, mods = array.array("q"), array.array("q"), array.array("q")
+        guids: list[str] = []
+        live = bytearray()
+        decks: list[str] = []
 
-        def blocks() -> Iterator[tuple[str, bytes]]:
-            for k, block, e in cards:
-                info.append((e.guid, e.state, e.deck, e.mod))
-                yield k, block
+        def blocks() -> Iterator[bytes]:
+            for k, e in cards:
+                keys.append(k)
+                guids.append(e.guid)
+                live.append(e.state == "live")
+                decks.append(e.deck)
+                mods.append(e.mod)
+                yield card_block(k, e)
 
-        spans: dict[str, Span] = {}
-        identity = write_atomic(lock_path, lock_pieces(blocks(), notetypes, spans), before_rename)
-        rows = zip(spans.items(), info, strict=True)
-        index = Spans.of((k, start, end, *rest) for (k, (start, end)), rest in rows)
+        def placed(start: int, end: int) -> None:
+            starts.append(start)
+            ends.append(end)
+
+        pieces = lock_pieces(blocks(), notetypes, placed)
+        identity = write_atomic(lock_path, pieces, before_rename)
+        index = Spans(tuple(keys), starts, ends, tuple(guids), bytes(live), tuple(decks), mods)
         self.pending = (identity, dict(notetypes), index)
 
     def write_edits(
@@ -715,8 +734,9 @@ class LockMirror:
             }
             self.write_edits(lock_path, sorted(lock.cards), edits, lock.notetypes, before_rename)
             return
-        cards = ((k, card_block(k, e), e) for k, e in sorted(lock.cards.items()))
-        self.write(lock_path, cards, lock.notetypes, before_rename)
+        cards = lock.cards
+        entries = ((k, cards[k]) for k in sorted(cards))
+        self.write(lock_path, entries, lock.notetypes, before_rename)
 
     @property
     def identity(self) -> str:

@@ -105,8 +105,9 @@ class LockEntry:
     """The card's front (markdown) as last built, for the change report."""
     model: str = ""
     """Note type: `basic` or `cloze` (empty in a version 1 lock)."""
-    fields: tuple[str, ...] = ()
-    """The rendered fields as last written: a removed card is written again with them."""
+    fields: Sequence[str] = ()
+    """The rendered fields as last written: a removed card is written again with them (a
+    tuple, or a `fields.FieldsRef` to them in the content cache during a large build)."""
     tags: tuple[str, ...] = ()
     """The tags as last written (a removed card's include `flashgen::removed`)."""
 
@@ -227,10 +228,6 @@ def _strings(value: object, name: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-Span = tuple[int, int]
-"""Where one card's block of text sits in the lock file's bytes: [start, end)."""
-
-
 LOCK_HEAD = b'{\n "cards": {'
 """The lock file's first bytes; card blocks follow, joined by commas, then `lock_tail`."""
 
@@ -251,23 +248,26 @@ def lock_tail(notetypes: Mapping[str, tuple[str, int]], has_cards: bool) -> byte
 
 
 def lock_pieces(
-    blocks: Iterable[tuple[str, bytes]],
+    blocks: Iterable[bytes],
     notetypes: Mapping[str, tuple[str, int]],
-    spans: dict[str, Span],
+    placed: Callable[[int, int], object] | None = None,
 ) -> Iterator[bytes]:
     """The lock file's bytes, piece by piece (a large lock is never held whole in memory),
-    from each card's block (`card_block`) given in key order; fills `spans` with where each
-    block lands (so the next build can take unchanged cards' text as it is)."""
+    from each card's block (`card_block`) given in key order; tells `placed(start, end)`
+    where each block lands (so the next build can take unchanged cards' text as it is)."""
     yield LOCK_HEAD
     at = len(LOCK_HEAD)
-    for k, block in blocks:
-        if spans:
+    first = True
+    for block in blocks:
+        if not first:
             yield b","
             at += 1
+        first = False
         yield block
-        spans[k] = (at, at + len(block))
+        if placed is not None:
+            placed(at, at + len(block))
         at += len(block)
-    yield lock_tail(notetypes, bool(spans))
+    yield lock_tail(notetypes, not first)
 
 
 def dump_lock(lock: Lock) -> str:
@@ -277,8 +277,8 @@ def dump_lock(lock: Lock) -> str:
     rebuild of a large lock); the text is the same as `_dump_lock_json` gives, and a test
     keeps it so.
     """
-    blocks = ((k, card_block(k, e)) for k, e in sorted(lock.cards.items()))
-    return b"".join(lock_pieces(blocks, lock.notetypes, {})).decode("utf-8")
+    blocks = (card_block(k, e) for k, e in sorted(lock.cards.items()))
+    return b"".join(lock_pieces(blocks, lock.notetypes)).decode("utf-8")
 
 
 def card_block(k: str, e: LockEntry) -> bytes:
@@ -414,10 +414,12 @@ def card_entry(
     source: str,
     front: str,
     now: int,
+    stored: Sequence[str] | None = None,
 ) -> LockEntry:
     """A card as built now, with its key's GUID and the build's time: `plan_lock` decides
     both (a renamed card inherits a GUID, a clash takes another, an unchanged card keeps
-    its time)."""
+    its time). `stored` is what the entry holds as its fields, when not `fields` itself
+    (a `FieldsRef`: a large build leaves them in the cache)."""
     fields, tags = tuple(fields), tuple(tags)
     at = _SOURCE_FIELD.get(model)
     if at is not None and at < len(fields):  # as LockEntry.parts has them, made once
@@ -426,7 +428,8 @@ def card_entry(
         digest = content_hash((model, deck, *shown, *tags))
     else:
         digest = content_hash((model, deck, *fields, *tags))
-    return LockEntry(guid_for(key), deck, source, digest, now, "live", front, model, fields, tags)
+    kept = fields if stored is None else stored
+    return LockEntry(guid_for(key), deck, source, digest, now, "live", front, model, kept, tags)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flashgen import anki
 from flashgen.cache import CachedNote, CacheError, LockIndex, LockMirror, Spans
-from flashgen.cards import Card, Problem
+from flashgen.cards import Problem
 from flashgen.decks import slug, top_level
 from flashgen.identity import LockEntry, card_entry, plan_lock
 from flashgen.render import Rendered
@@ -60,8 +60,6 @@ class Step:
     """Some card has an image problem (an image may appear later: never skip the next build)."""
     notetypes_mod: dict[anki.ModelName, int]
     """Each note type's modification time in the packages."""
-    cards: tuple[Card, ...] = ()
-    """This build's cards, when they were all decoded (a whole plan)."""
     updates: dict[str, PackageUpdate] = field(default_factory=dict)
     """File key → changes to a large package's kept collection (`anki.update_package`)."""
 
@@ -72,11 +70,14 @@ def file_key(deck: str) -> str:
     return slug(top_level(deck))
 
 
-def entry_for(r: Rendered, now: int) -> LockEntry:
-    """A rendered card as the lock would keep it, before its GUID and mod time are settled."""
+def entry_for(
+    r: Rendered, now: int, stored: Sequence[str] | None = None, key: str = ""
+) -> LockEntry:
+    """A rendered card as the lock would keep it, before its GUID and mod time are settled
+    (`stored`: its fields as kept, when not in memory; `key`: its key, when known)."""
     card = r.card
     return card_entry(
-        card.key,
+        key or card.key,
         model=r.model,
         deck=card.deck,
         fields=r.fields,
@@ -84,6 +85,7 @@ def entry_for(r: Rendered, now: int) -> LockEntry:
         source=str(card.source),
         front=card.front,
         now=now,
+        stored=stored,
     )
 
 

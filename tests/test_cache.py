@@ -45,7 +45,7 @@ def test_unchanged_notes_are_not_parsed_again(
     assert seen == ["a.md", "b.md", "b.md"]
     assert (second.card_count, second.deck_count) == (first.card_count, first.deck_count) == (2, 2)
     lock = json.loads((tmp_path / "decks" / LOCK_NAME).read_text())
-    assert sorted(lock["cards"]) == sorted(c.key for c in first.cards)
+    assert sorted(lock["cards"]) == ["a|definition|osmosis", "b|definition|diffusion"]
     assert (tmp_path / "decks" / "a.apkg").read_bytes() == packages["a.apkg"]
     assert second.report.changes[0].kind == "changed"
 
@@ -216,7 +216,9 @@ def test_the_data_file_is_compacted_when_mostly_old_works(
     (out / LOCK_NAME).write_bytes((out / LOCK_NAME).read_bytes())  # decode every work
     result = build_decks([tmp_path / "notes"], out, now=4000)
     assert seen == [] and result.problems == ()
-    assert sorted(c.back for c in result.cards) == [f"definition {n}, again." for n in range(3)]
+    cards = json.loads((out / LOCK_NAME).read_text())["cards"]
+    backs = sorted(cards[f"n{n}|definition|term{n}"]["fields"][1] for n in range(3))
+    assert backs == [f"<p>definition {n}, again.</p>" for n in range(3)]
 
 
 def test_diff_keeps_no_work(in_tmp: Path) -> None:

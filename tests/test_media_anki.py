@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from flashgen.build import build_decks
+from flashgen.build import build_decks, collect_cards
 from flashgen.cli import main
 from flashgen.export import card_json
 from tests.conftest import AnkiCollection, write
@@ -99,7 +99,7 @@ def test_images_in_a_real_collection(
     for name, data in names.items():
         assert (media / name).read_bytes() == data
 
-    guids = {c.front: str(card_json(c)["guid"]) for c in result.cards}
+    guids = {c.front: str(card_json(c)["guid"]) for c in collect_cards([root]).cards}
     srcs = {}
     for front, guid in guids.items():
         note = anki_col.note_by_guid(guid)
