@@ -146,10 +146,12 @@ def card_outputs(t: Plain) -> list[CardOutput]:
 _worker: tuple[Options, MediaFiles] | None = None
 
 
-def _init_worker(options: Options, max_media_bytes: int) -> None:
+def _init_worker(options: Options, max_media_bytes: int, parent: int) -> None:
     global _worker
     _worker = (options, MediaFiles(max_media_bytes))
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    # The build's pid comes from the build: a worker whose build was killed before this ran
+    # has another parent already, and watching that one would keep it waiting for ever.
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -190,7 +192,9 @@ def process_notes(
     plain_jobs = [(str(p), str(r)) for p, r in jobs]
     chunk = max(1, min(32, len(jobs) // (cpus * 8)))
     with ProcessPoolExecutor(
-        max_workers=cpus, initializer=_init_worker, initargs=(options, files.max_bytes)
+        max_workers=cpus,
+        initializer=_init_worker,
+        initargs=(options, files.max_bytes, os.getpid()),
     ) as pool:
         for done, blob in enumerate(pool.map(_work_blob, plain_jobs, chunksize=chunk)):
             yield from_plain(marshal.loads(blob)), blob

@@ -106,3 +106,14 @@ def _lingering(tmp_path: Path, wait: float = 5.0) -> list[int]:
         if not found or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
+
+
+def test_a_worker_whose_build_is_gone_leaves_at_once() -> None:
+    # A worker that starts just as its build is killed has another parent already: it
+    # watches the build's pid, given to it, and leaves instead of waiting for ever.
+    code = (
+        "import time; from flashgen.extract import Options; from flashgen import work; "
+        "work._init_worker(Options(), 0, -1); time.sleep(30)"
+    )
+    gone = subprocess.run([sys.executable, "-c", code], check=False, timeout=10)
+    assert gone.returncode == 1
