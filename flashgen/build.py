@@ -44,7 +44,7 @@ from flashgen.identity import (
     plan_lock,
     write_atomic,
 )
-from flashgen.increment import Step, entry_for, file_key, package_note, plan_changed
+from flashgen.increment import PackageNotes, Step, entry_for, file_key, plan_changed
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.notes import display_path, read_note
 from flashgen.report import Report
@@ -283,8 +283,10 @@ class NotePart:
     """What planning a whole build needs of one note (a large build leaves the fields of
     its cards in the content cache: `FieldsRef`s in the entries)."""
 
-    entries: list[tuple[str, LockEntry]]
-    """Each card as the lock would keep it, by key, before planning."""
+    keys: Sequence[str]
+    """Its cards' keys, in order."""
+    entries: list[LockEntry]
+    """Each card as the lock would keep it, before planning."""
     problems: tuple[Problem, ...]
     """Reading and extraction problems."""
     image_problems: tuple[Problem, ...]
@@ -296,21 +298,36 @@ class NotePart:
 def note_part(w: NoteWork, now: int, stored: Stored | None = None) -> NotePart:
     """One note's `NotePart`; with `stored` (its keys and fields in the cache), its entries
     keep their fields there."""
+    keys: Sequence[str]
     if stored is not None:
         keys, fields = stored
         entries = [
-            (k, entry_for(r, now, FieldsRef(fields, n), k))
+            entry_for(r, now, FieldsRef(fields, n), k)
             for n, (k, r) in enumerate(zip(keys, w.rendered, strict=True))
         ]
     else:
-        entries = [(r.card.key, entry_for(r, now)) for r in w.rendered]
+        keys = [c.key for c in w.cards]
+        entries = [entry_for(r, now, key=k) for k, r in zip(keys, w.rendered, strict=True)]
     return NotePart(
+        keys,
         entries,
         w.problems,
         tuple(p for r in w.rendered for p in r.problems),
         tuple((file_key(r.card.deck), m.name, m.path) for r in w.rendered for m in r.media),
         frozenset(c.deck for c in w.cards),
     )
+
+
+class _Built:
+    """Every note's cards as (key, entry), made again each time it is iterated: not a list
+    of 400,000 pairs held through the plan."""
+
+    def __init__(self, parts: Sequence[NotePart]) -> None:
+        self.parts = parts
+
+    def __iter__(self) -> Iterator[tuple[str, LockEntry]]:
+        for part in self.parts:
+            yield from zip(part.keys, part.entries, strict=True)
 
 
 def _parts(
@@ -357,7 +374,8 @@ def plan_build(
 
     Returns the plan and what else the notes gave (`total`: how many, for `progress`).
     """
-    built: list[tuple[str, LockEntry]] = []
+    held: list[NotePart] = []
+    cards = 0
     media: dict[str, dict[str, Path]] = {}
     problems: list[Problem] = []
     image_problems: list[Problem] = []
@@ -366,18 +384,19 @@ def plan_build(
     for done, part in enumerate(parts):
         if progress is not None and done % 16 == 0:
             progress("Planning notes", done, total)
-        built.extend(part.entries)
+        held.append(part)
+        cards += len(part.entries)
         problems.extend(part.problems)
         image_problems.extend(part.image_problems)
         decks.update(part.decks)
         for fk, name, path in part.media:
             media.setdefault(fk, {})[name] = path
             paths.add(str(path))
-    plan = plan_lock(built, lock.cards, now, prune)
+    plan = plan_lock(_Built(held), lock.cards, now, prune)
     problems.extend(image_problems)
     problems.extend(plan.problems)
     return plan, Planned(
-        media, tuple(sorted(paths)), tuple(problems), (len(built), len(decks)), bool(image_problems)
+        media, tuple(sorted(paths)), tuple(problems), (cards, len(decks)), bool(image_problems)
     )
 
 
@@ -409,11 +428,11 @@ def _plan_whole(
 ) -> Step:
     """Plan every card against the whole lock (a first build, or when `plan_changed` can't)."""
     plan, planned = plan_build(parts, lock, now, prune, progress=progress, total=total)
-    by_file: dict[str, list[anki.PackageNote]] = {}
+    by_file: dict[str, list[LockEntry]] = {}
     for entry in plan.written:
         # A card removed before the lock kept fields (format 1) cannot be written again.
         if entry.fields:
-            by_file.setdefault(file_key(entry.deck), []).append(package_note(entry))
+            by_file.setdefault(file_key(entry.deck), []).append(entry)
     stale = {file_key(e.deck) for e in lock.cards.values()} - set(by_file)
     notetypes = dict(lock.notetypes)
     models: tuple[anki.ModelName, ...] = ("basic", "cloze")
@@ -423,9 +442,10 @@ def _plan_whole(
         if old is None or old[0] != h:
             notetypes[str(anki.MODEL_IDS[model])] = (h, max(now, (old[1] + 1) if old else 0))
     new_lock = Lock(plan.cards, notetypes)
+    held = [new_lock]  # written once, then let go: a large lock's cards are not kept after
 
     def write_lock(lock_path: Path, before_rename: Callable[[], object]) -> None:
-        mirror.write_lock(lock_path, new_lock, lock, before_rename)
+        mirror.write_lock(lock_path, held.pop(), lock, before_rename)
 
     # A lock as it was, with a mirror that matches it, is left alone.
     rewrite = reset_lock or new_lock != lock or mirror.index is None
@@ -433,7 +453,7 @@ def _plan_whole(
     return Step(
         plan.report,
         planned.problems,
-        {k: (notes, media.get(k, {})) for k, notes in by_file.items()},
+        {k: (PackageNotes(entries), media.get(k, {})) for k, entries in by_file.items()},
         frozenset(),
         frozenset(stale),
         write_lock if rewrite else None,
@@ -581,7 +601,7 @@ def build_decks(
                     suspect,
                     frozenset(state.packages),
                     kept_ok,
-                    {i: part.entries for i, part in made.items()},
+                    {i: list(zip(p.keys, p.entries, strict=True)) for i, p in made.items()},
                 )
         if step is None:
             parts = _parts(hits, made, files, opts, max_media_bytes, cache, build_time, lazy)
@@ -622,13 +642,18 @@ def build_decks(
                 done = _once(lambda: _write_packages(out_dir, step, state, mods, todo, kept_ok))
             if step.write_lock is not None:
                 step.write_lock(lock_path, done)  # the lock replaced only once packages are
-                mirror.save()
-            else:
-                done()
-                if mirror.pending is not None:
-                    mirror.save()  # the lock is as it was, but the mirror had to be made anew
             results = done()
-            for file_key in sorted({*step.packages, *step.kept, *step.updates}):
+            assembled = set(step.packages)
+            big = {
+                fk for fk, (notes, _) in step.packages.items() if len(notes) >= IN_PLACE_MIN_NOTES
+            }
+            # Every card of the plan is written: let them go before the mirror (a large
+            # build's peak of memory) is saved; if the lock is as it was, the mirror may
+            # still have had to be made anew.
+            step.packages.clear()
+            made.clear()
+            mirror.save()
+            for file_key in sorted({*assembled, *step.kept, *step.updates}):
                 target = out_dir / f"{file_key}.apkg"
                 written.append(target)
                 if file_key in step.kept:
@@ -645,9 +670,7 @@ def build_decks(
                     cache.problems.append(warning)
                 packages_state[file_key] = [digest, *stat_key(target)[1:]]
                 kept = _collection_path(out_dir, file_key)
-                if file_key in step.updates or (
-                    len(step.packages[file_key][0]) >= IN_PLACE_MIN_NOTES
-                ):
+                if file_key in step.updates or file_key in big:
                     collections[file_key] = file_identity(kept.stat())
             for file_key in sorted(step.stale):
                 # Its cards all went to other decks or were pruned: an old copy could only

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import array
 import hashlib
+import io
 import json
 import marshal
 import mmap
@@ -21,7 +22,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, ClassVar, cast
 
 from flashgen import __version__
 from flashgen.cards import Problem, SourceRef
@@ -55,11 +56,15 @@ CACHE_FILE = "notes.marshal"
 """The cache's index: each note's stats, keys, media and problems, and where its work is."""
 DATA_PREFIX, DATA_SUFFIX = "notes-", ".data"
 """The works themselves live in `notes-<n>.data`: marshalled, one after another."""
-FORMAT = 5
+FORMAT = 6
 """2: each note's work is kept as its own marshal bytes, decoded only when needed.
 3: those bytes live in an append-only data file beside the index, read one note at a time.
 4: the lock mirror keeps each card's mod time too (the same number versions the mirror).
-5: the lock mirror is kept column by column (`Spans`)."""
+5: the lock mirror is kept column by column (`Spans`).
+6: the index's entries, and each column of the lock mirror, are marshal values of their
+own (a large vault's index or mirror is never one bytes in memory)."""
+INDEX_CHUNK = 1024
+"""Entries per marshal value in the index file."""
 COMPACT_SLACK = 1 << 20
 """A data file is rewritten with only the live works when more than half of it, and more
 than this many bytes, is works no entry points to any more."""
@@ -174,7 +179,8 @@ class NoteCache:
             cache.problems.append(unusable(path, exc.strerror or str(exc)))
             return cache
         try:
-            data = marshal.loads(raw)
+            stream = io.BytesIO(raw)
+            data = marshal.load(stream)
             if not isinstance(data, tuple) or not isinstance(data[0], int):
                 raise TypeError("unknown format")
             if data[0] != FORMAT:
@@ -189,7 +195,8 @@ class NoteCache:
                 if os.fstat(cache._fd).st_size < size:
                     raise ValueError(f"{name} is shorter than the index says")
                 cache.lock_identity = str(data[2])
-                cache.entries = dict(data[5])
+                for _ in range(int(data[5])):
+                    cache.entries.update(marshal.load(stream))
         except (OSError, ValueError, EOFError, TypeError, IndexError) as exc:
             why = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
             cache.problems.append(unusable(path, why or type(exc).__name__))
@@ -360,15 +367,19 @@ class NoteCache:
             os.fsync(self._fd)
         assert self._fd is not None
         size = os.fstat(self._fd).st_size
-        data = (
-            FORMAT,
-            self.fingerprint,
-            self.lock_identity,
-            self.data_name,
-            size,
-            tuple(sorted(self.entries.items())),
-        )
-        write_atomic(self.path, marshal.dumps(data))  # type: ignore[arg-type]
+        keys = sorted(self.entries)
+        chunks = range(0, len(keys), INDEX_CHUNK)
+        head = (FORMAT, self.fingerprint, self.lock_identity, self.data_name, size, len(chunks))
+        entries = self.entries
+
+        def pieces() -> Iterator[bytes]:
+            # Entries a chunk at a time: a large vault's index is never one bytes in memory.
+            yield marshal.dumps(head)
+            for at in chunks:
+                chunk: tuple[Any, ...] = tuple((k, entries[k]) for k in keys[at : at + INDEX_CHUNK])
+                yield marshal.dumps(chunk)
+
+        write_atomic(self.path, pieces())
         for old in folder.glob(f"{DATA_PREFIX}*{DATA_SUFFIX}"):
             if old.name != self.data_name:
                 old.unlink(missing_ok=True)
@@ -493,6 +504,9 @@ class Spans:
     at: dict[str, int] = field(default_factory=dict, compare=False)
     """Key → row."""
 
+    COLUMNS: ClassVar[int] = 7
+    """How many values `dumps` gives."""
+
     def __post_init__(self) -> None:
         n = len(self.keys)
         columns = (self.starts, self.ends, self.guids, self.live, self.decks, self.mods)
@@ -614,9 +628,11 @@ class LockMirror:
         (`file_identity`: the lock as the last build wrote it, not edited since)."""
         self.index = None
         try:
-            data = marshal.loads(self.path.read_bytes())
-            if data[0] == FORMAT and data[1] == identity:
-                self.index = LockIndex(raw, identity, Spans.loads(data[3]), dict(data[2]))
+            with open(self.path, "rb") as fh:
+                head = marshal.load(fh)
+                if head[0] == FORMAT and head[1] == identity:
+                    columns = [_load_column(fh) for _ in range(Spans.COLUMNS)]
+                    self.index = LockIndex(raw, identity, Spans.loads(columns), dict(head[2]))
         except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
             pass  # no mirror, or an unusable one: the lock file itself is the truth
         return self.index
@@ -751,8 +767,39 @@ class LockMirror:
             return
         identity, notetypes, index = self.pending
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = (FORMAT, identity, tuple(notetypes.items()), index.dumps())
-        write_atomic(self.path, marshal.dumps(data))  # type: ignore[arg-type]
+        head = (FORMAT, identity, tuple(notetypes.items()))
+
+        def pieces() -> Iterator[bytes]:
+            yield marshal.dumps(head)
+            for column in index.dumps():
+                yield from _column_pieces(column)
+
+        write_atomic(self.path, pieces())
+
+
+COLUMN_CHUNK = 1 << 16
+"""Rows per marshal value of a lock mirror's column of strings."""
+
+
+def _column_pieces(column: object) -> Iterator[bytes]:
+    """One column of the mirror as marshal values: how many pieces, then each (a column of
+    strings in chunks: 400,000 keys are not one bytes in memory)."""
+    if isinstance(column, tuple) and len(column) > COLUMN_CHUNK:
+        chunks = range(0, len(column), COLUMN_CHUNK)
+        yield marshal.dumps(len(chunks))
+        for at in chunks:
+            yield marshal.dumps(column[at : at + COLUMN_CHUNK])
+        return
+    yield marshal.dumps(1)
+    yield marshal.dumps(column)  # type: ignore[arg-type]
+
+
+def _load_column(fh: BinaryIO) -> object:
+    """A column `_column_pieces` wrote, read from `fh`."""
+    pieces = [marshal.load(fh) for _ in range(int(marshal.load(fh)))]
+    if len(pieces) == 1:
+        return pieces[0]
+    return tuple(item for piece in pieces for item in piece)
 
 
 _Run = tuple[int, int, int]

@@ -474,7 +474,7 @@ def _ambiguity(a: rename.Ambiguity, cards: Mapping[str, LockEntry]) -> Problem:
 
 
 def plan_lock(
-    built: Sequence[tuple[str, LockEntry]],
+    built: Iterable[tuple[str, LockEntry]],
     old: Mapping[str, LockEntry],
     now: int,
     prune: bool = False,
@@ -482,17 +482,18 @@ def plan_lock(
 ) -> Plan:
     """Decide GUIDs (same key, else inherited by a rename, else fresh), times and removals.
 
-    `prune` forgets the cards an earlier build marked removed; a card removed now is always
+    `built` (each card as built now, by key, in build order) is iterated more than once:
+    a list, or a view that makes its pairs again each time. `prune` forgets the cards an earlier build marked removed; a card removed now is always
     written once with `flashgen::removed` first, so Anki hears of every removal. `taken`
     holds GUIDs in use outside `old` (a rebuild that plans only the notes that changed).
     """
     current = dict(built)
     vanished = {k: e for k, e in old.items() if k not in current and e.state == "live"}
-    arrived = [(k, e) for k, e in built if k not in old]
     # A first build has nothing that vanished: no sketches to make, no pairs to score.
     heirs: Mapping[str, str] = {}
     ambiguities: Sequence[rename.Ambiguity] = ()
-    if vanished and arrived:
+    arrived = [(k, e) for k, e in built if k not in old] if vanished else []
+    if arrived:
         from flashgen import rename  # only now: most rebuilds never rename
 
         matches = rename.match(

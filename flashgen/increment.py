@@ -13,10 +13,11 @@ None and the build plans all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import overload
 
 from flashgen import anki
 from flashgen.cache import CachedNote, CacheError, LockIndex, LockMirror, Spans
@@ -27,8 +28,10 @@ from flashgen.render import Rendered
 from flashgen.report import Report
 from flashgen.work import NoteWork
 
-PackageInput = tuple[list[anki.PackageNote], dict[str, Path]]
+PackageInput = tuple[Sequence[anki.PackageNote], dict[str, Path]]
 """One package's notes in build order, and its media by name."""
+Assembled = tuple[list[anki.PackageNote], dict[str, Path]]
+"""A package's notes as a rebuild assembles them (a `PackageInput`)."""
 PackageUpdate = tuple[
     list[anki.PackageNote], frozenset[str], dict[str, Path], Callable[[], PackageInput]
 ]
@@ -92,6 +95,31 @@ def entry_for(
 def package_note(e: LockEntry) -> anki.PackageNote:
     model: anki.ModelName = "cloze" if e.model == "cloze" else "basic"
     return anki.PackageNote(e.guid, model, e.deck, e.fields, e.tags, e.mod)
+
+
+class PackageNotes(Sequence[anki.PackageNote]):
+    """Lock entries as package notes, each made when it is read: a whole plan does not
+    hold a package note for every card of a large vault while it writes."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: Sequence[LockEntry]) -> None:
+        self.entries = entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @overload
+    def __getitem__(self, i: int) -> anki.PackageNote: ...
+    @overload
+    def __getitem__(self, i: slice) -> PackageNotes: ...
+    def __getitem__(self, i: int | slice) -> anki.PackageNote | PackageNotes:
+        if isinstance(i, slice):
+            return PackageNotes(self.entries[i])
+        return package_note(self.entries[i])
+
+    def __iter__(self) -> Iterator[anki.PackageNote]:
+        return map(package_note, self.entries)
 
 
 def plan_changed(
@@ -172,7 +200,9 @@ def plan_changed(
     live_entry: Callable[[str], LockEntry] = lambda k: plan.cards.get(k) or index.entry(k)
     quick = (affected & in_place) - suspect
     assembled = _assemble(hits, parsed, affected, quick, plan.cards, spans, live_entry, keys)
-    packages = {fk: v for fk, v in assembled.items() if v[0] and fk not in quick}
+    packages: dict[str, PackageInput] = {
+        fk: v for fk, v in assembled.items() if v[0] and fk not in quick
+    }
 
     def whole(fk: str) -> PackageInput:
         made = _assemble(hits, parsed, {fk}, set(), plan.cards, spans, live_entry, keys)
@@ -259,11 +289,11 @@ def _assemble(
     spans: Spans,
     entry: Callable[[str], LockEntry],
     keys: Sequence[str],
-) -> dict[str, PackageInput]:
+) -> dict[str, Assembled]:
     """The affected packages' notes in the order a whole build writes them: this build's
     cards in file order, then removed cards by key (those that still have fields); for
     `media_only` packages, only their media."""
-    out: dict[str, PackageInput] = {}
+    out: dict[str, Assembled] = {}
     whole = affected - media_only
 
     rows, lock_decks = spans.at, spans.decks
@@ -309,7 +339,7 @@ def _add_unchanged(
     hit: CachedNote,
     spans: Spans,
     decks: set[str],
-    out: dict[str, PackageInput],
+    out: dict[str, Assembled],
     add: Callable[[str], None],
 ) -> None:
     """An unchanged note's cards in affected decks, as package notes. Its cached work and the
