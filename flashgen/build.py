@@ -609,6 +609,7 @@ def build_decks(
             step = _plan_whole(
                 parts, lock, build_time, prune, mirror, progress, reset_lock, len(files)
             )
+            made.clear()  # the plan holds what it needs of each note
             found = [*files_found[1], *cache.problems]
         problems = [*found, *step.problems]
         mods = {m: step.notetypes_mod[m] for m in step.notetypes_mod}

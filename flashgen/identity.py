@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal, overload
 from flashgen.cards import Problem, SourceRef
 from flashgen.decks import SOURCE_TAG_PREFIX
 from flashgen.errors import LockError
-from flashgen.report import Change, DeckMove, Report
+from flashgen.report import Change, Changes, DeckMove, Report
 
 if TYPE_CHECKING:
     from flashgen import rename
@@ -487,7 +487,7 @@ def plan_lock(
     written once with `flashgen::removed` first, so Anki hears of every removal. `taken`
     holds GUIDs in use outside `old` (a rebuild that plans only the notes that changed).
     """
-    current = dict(built)
+    current = {k for k, _ in built}
     vanished = {k: e for k, e in old.items() if k not in current and e.state == "live"}
     # A first build has nothing that vanished: no sketches to make, no pairs to score.
     heirs: Mapping[str, str] = {}
@@ -503,7 +503,7 @@ def plan_lock(
         heirs, ambiguities = matches.pairs, matches.ambiguous
     inherited = set(heirs.values())
     cards: dict[str, LockEntry] = {}
-    changes: list[Change] = []
+    changes: list[Change | LockEntry] = []
     pruned = 0
     for key, entry in sorted(old.items()):
         if key in current or key in inherited:
@@ -528,7 +528,7 @@ def plan_lock(
         if previous is None:
             guid = _fresh_guid(key, used, entry.guid)
             used.add(guid)
-            changes.append(Change("new", entry.deck, entry.front, entry.source))
+            changes.append(entry)  # made a Change when the report is read
         else:
             guid = previous.guid
             if key in heirs:
@@ -566,11 +566,12 @@ def plan_lock(
             )
         cards[key] = e  # (a new card with its key's GUID is the entry as built)
         written.append(e)
-    written.extend(cards[k] for k in sorted(cards.keys() - current.keys()))
+    written.extend(cards[k] for k in sorted(cards.keys() - current))
     report = Report(
-        tuple(changes),
+        Changes(changes),
         tuple(DeckMove(o, n, c, tuple(sorted(t))) for (o, n), (c, t) in sorted(moves.items())),
         pruned,
     )
-    ambiguous = tuple(_ambiguity(a, {**old, **current}) for a in ambiguities)
+    known = {**old, **dict(built)} if ambiguities else old
+    ambiguous = tuple(_ambiguity(a, known) for a in ambiguities)
     return Plan(cards, tuple(written), report, ambiguous)

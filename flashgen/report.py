@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol, overload
 
 ChangeKind = Literal["new", "changed", "renamed", "removed"]
 
@@ -36,6 +37,60 @@ class Change:
     """Changed: it was removed and is back, so it loses its `flashgen::removed` tag."""
 
 
+class NewCard(Protocol):
+    """What a new card's change is made from (a lock entry as built)."""
+
+    @property
+    def deck(self) -> str: ...
+    @property
+    def front(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+
+
+def _change(item: Change | NewCard) -> Change:
+    if isinstance(item, Change):
+        return item
+    return Change("new", item.deck, item.front, item.source)
+
+
+class Changes(Sequence[Change]):
+    """A build's changes in order. A new card is held as the entry it was built as and
+    made a `Change` when read: a first build of a large vault holds no `Change` for each
+    of its 400,000 cards."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[Change | NewCard] = ()) -> None:
+        self._items = list(items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, i: int) -> Change: ...
+    @overload
+    def __getitem__(self, i: slice) -> Changes: ...
+    def __getitem__(self, i: int | slice) -> Change | Changes:
+        if isinstance(i, slice):
+            return Changes(self._items[i])
+        return _change(self._items[i])
+
+    def __iter__(self) -> Iterator[Change]:
+        return map(_change, self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Changes | tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Changes({list(self)!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class DeckMove:
     """Cards Anki already has that the notes now put in another deck."""
@@ -51,7 +106,9 @@ class DeckMove:
 class Report:
     """Everything a build changes, for `build` and `diff` to print."""
 
-    changes: tuple[Change, ...] = ()
+    changes: Sequence[Change] = ()
+    """In order: removed cards, then this build's new, changed and renamed ones (a tuple,
+    or `Changes`)."""
     moves: tuple[DeckMove, ...] = ()
     pruned: int = 0
     """Removed cards forgotten by `--prune`."""

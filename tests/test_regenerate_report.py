@@ -131,3 +131,18 @@ def test_ambiguous_rename_is_a_warning_and_the_card_is_new(in_tmp: Path) -> None
             "Built 1 card in 1 deck → 1 package in decks/ (1 warning)\n"
         ),
     )
+
+
+def test_new_cards_are_held_as_entries_and_read_as_changes() -> None:
+    from flashgen.identity import LockEntry
+    from flashgen.report import Change, Changes, Report, format_report
+
+    entry = LockEntry("g", "Bio", "notes/a.md:3", "h", 1, front="Osmosis")
+    removed = Change("removed", "Bio", "Diffusion", "notes/a.md:5")
+    changes = Changes([removed, entry])
+    new = Change("new", "Bio", "Osmosis", "notes/a.md:3")
+    assert list(changes) == [removed, new] and changes[1] == new and len(changes) == 2
+    assert changes == (removed, new) and (removed, new) == changes and changes[1:] == (new,)
+    assert hash(changes) == hash((removed, new)) and Changes() == () and not Changes()
+    assert Report(changes) == Report((removed, new))
+    assert format_report(Report(changes)) == format_report(Report((removed, new)))
