@@ -21,6 +21,7 @@ import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, cast
 
@@ -493,16 +494,14 @@ class Spans:
     time. Columns load and save in a few milliseconds for 40,000 cards, where a dict of
     tuples took 30."""
 
-    keys: tuple[str, ...]
+    keys: Sequence[str]
     starts: array.array[int]
     ends: array.array[int]
-    guids: tuple[str, ...]
+    guids: Sequence[str]
     live: bytes
     """1 for a live card, 0 for a removed one."""
-    decks: tuple[str, ...]
+    decks: Sequence[str]
     mods: array.array[int]
-    at: dict[str, int] = field(default_factory=dict, compare=False)
-    """Key → row."""
 
     COLUMNS: ClassVar[int] = 7
     """How many values `dumps` gives."""
@@ -512,8 +511,11 @@ class Spans:
         columns = (self.starts, self.ends, self.guids, self.live, self.decks, self.mods)
         if any(len(c) != n for c in columns):
             raise ValueError("lock mirror columns of different lengths")
-        if not self.at:
-            self.at.update(zip(self.keys, range(n), strict=True))
+
+    @cached_property
+    def at(self) -> dict[str, int]:
+        """Key → row (made when first asked: a mirror only saved never needs it)."""
+        return dict(zip(self.keys, range(len(self.keys)), strict=True))
 
     @classmethod
     def of(cls, cards: Iterable[tuple[str, int, int, str, str, str, int]]) -> Spans:
@@ -667,7 +669,7 @@ class LockMirror:
 
         pieces = lock_pieces(blocks(), notetypes, placed)
         identity = write_atomic(lock_path, pieces, before_rename)
-        index = Spans(tuple(keys), starts, ends, tuple(guids), bytes(live), tuple(decks), mods)
+        index = Spans(keys, starts, ends, guids, bytes(live), decks, mods)  # lists: no copies
         self.pending = (identity, dict(notetypes), index)
 
     def write_edits(
@@ -784,7 +786,7 @@ COLUMN_CHUNK = 1 << 16
 def _column_pieces(column: object) -> Iterator[bytes]:
     """One column of the mirror as marshal values: how many pieces, then each (a column of
     strings in chunks: 400,000 keys are not one bytes in memory)."""
-    if isinstance(column, tuple) and len(column) > COLUMN_CHUNK:
+    if isinstance(column, tuple | list) and len(column) > COLUMN_CHUNK:
         chunks = range(0, len(column), COLUMN_CHUNK)
         yield marshal.dumps(len(chunks))
         for at in chunks:

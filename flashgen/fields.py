@@ -96,8 +96,3 @@ class FieldsRef(Sequence[str]):
 
     def __repr__(self) -> str:
         return f"FieldsRef({self.fields()!r})"
-
-
-def fields_tuple(fields: Sequence[str]) -> tuple[str, ...]:
-    """`fields` as a plain tuple (read back if they were left in the cache)."""
-    return fields.fields() if isinstance(fields, FieldsRef) else tuple(fields)

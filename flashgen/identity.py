@@ -438,7 +438,7 @@ class Plan:
 
     cards: Mapping[str, LockEntry]
     """The new lock's cards."""
-    written: tuple[LockEntry, ...]
+    written: Sequence[LockEntry]
     """The cards for the packages: this build's in build order, then removed ones by key."""
     report: Report
     problems: tuple[Problem, ...] = ()
@@ -487,7 +487,8 @@ def plan_lock(
     written once with `flashgen::removed` first, so Anki hears of every removal. `taken`
     holds GUIDs in use outside `old` (a rebuild that plans only the notes that changed).
     """
-    current = {k for k, _ in built}
+    # The keys built now, needed only against an old lock (not held for a first build).
+    current = {k for k, _ in built} if old else set()
     vanished = {k: e for k, e in old.items() if k not in current and e.state == "live"}
     # A first build has nothing that vanished: no sketches to make, no pairs to score.
     heirs: Mapping[str, str] = {}
@@ -505,9 +506,11 @@ def plan_lock(
     cards: dict[str, LockEntry] = {}
     changes: list[Change | LockEntry] = []
     pruned = 0
+    kept: list[str] = []  # old cards not built now, in key order
     for key, entry in sorted(old.items()):
         if key in current or key in inherited:
             continue
+        kept.append(key)
         if entry.state == "live":
             changes.append(Change("removed", entry.deck, entry.front, entry.source))
             gone = replace(entry, state="removed", tags=tuple(sorted({*entry.tags, REMOVED_TAG})))
@@ -515,6 +518,7 @@ def plan_lock(
             cards[key] = replace(gone, mod=next_mod(entry, gone.hash, now))
         elif prune:
             pruned += 1
+            kept.pop()
         else:
             cards[key] = entry
     used = {e.guid for e in cards.values()}
@@ -566,7 +570,7 @@ def plan_lock(
             )
         cards[key] = e  # (a new card with its key's GUID is the entry as built)
         written.append(e)
-    written.extend(cards[k] for k in sorted(cards.keys() - current))
+    written.extend(cards[k] for k in kept)
     report = Report(
         Changes(changes),
         tuple(DeckMove(o, n, c, tuple(sorted(t))) for (o, n), (c, t) in sorted(moves.items())),
@@ -574,4 +578,4 @@ def plan_lock(
     )
     known = {**old, **dict(built)} if ambiguities else old
     ambiguous = tuple(_ambiguity(a, known) for a in ambiguities)
-    return Plan(cards, tuple(written), report, ambiguous)
+    return Plan(cards, written, report, ambiguous)

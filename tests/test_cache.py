@@ -229,3 +229,30 @@ def test_diff_keeps_no_work(in_tmp: Path) -> None:
     write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a thin membrane.\n")
     assert run_cli("diff")[1] == "Bio: ~1 changed\n"
     assert {p.name: p.read_bytes() for p in cache.iterdir()} == before
+
+
+def test_the_index_and_the_mirror_are_read_back_from_many_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flashgen import cache
+    from flashgen.media import MAX_MEDIA_BYTES
+
+    monkeypatch.setattr(cache, "INDEX_CHUNK", 2)
+    monkeypatch.setattr(cache, "COLUMN_CHUNK", 2)
+    for n in range(5):
+        write(tmp_path, f"notes/n{n}.md", f"Term{n}: definition {n}.\n\nOther{n}: more.\n")
+    out = tmp_path / "decks"
+    build_decks([tmp_path / "notes"], out, now=1000)
+    index = cache.LockMirror.for_output(out).load_index(out / LOCK_NAME)
+    assert index is not None
+    lock = json.loads((out / LOCK_NAME).read_text())["cards"]
+    assert list(index.spans.keys) == sorted(lock) and len(index.spans.guids) == 10
+    assert {k: index.entry(k).guid for k in lock} == {k: v["guid"] for k, v in lock.items()}
+    loaded = cache.NoteCache.load(out, cache.fingerprint(Options(), MAX_MEDIA_BYTES))
+    assert sorted(Path(k).name for k in loaded.entries) == [f"n{n}.md" for n in range(5)]
+    loaded.close()
+    seen = count_parses(monkeypatch)
+    write(tmp_path, "notes/n2.md", "Term2: a new definition.\n\nOther2: more.\n")
+    result = build_decks([tmp_path / "notes"], out, now=2000)
+    assert seen == ["n2.md"]
+    assert [(c.kind, c.front) for c in result.report.changes] == [("changed", "Term2")]
