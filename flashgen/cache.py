@@ -31,10 +31,13 @@ from flashgen.extract import Options
 from flashgen.fields import NoteFields
 from flashgen.identity import (
     LOCK_HEAD,
+    FileRange,
     Lock,
     LockEntry,
+    Piece,
     card_block,
     entry_from_json,
+    file_identity,
     lock_pieces,
     lock_tail,
     parse_lock,
@@ -690,8 +693,15 @@ class LockMirror:
         at_row, starts, ends = old.at, old.starts, old.ends
         # The new columns: runs of old rows (with the shift of their bytes) and edited cards.
         parts: list[_Run | _Edit] = []
+        source = _same_file(lock_path, index.identity)
 
-        def pieces() -> Iterator[bytes | memoryview]:
+        def run(start: int, end: int) -> Piece:
+            # A long run is copied file to file: not read into this process's memory.
+            if source is not None and end - start >= COPY_MIN_BYTES:
+                return FileRange(source, start, end)
+            return raw[start:end]
+
+        def pieces() -> Iterator[Piece]:
             yield LOCK_HEAD
             at = len(LOCK_HEAD)  # where the next byte lands in the new file
             first = last = -1  # a run of old rows taken as they are, side by side in raw
@@ -704,7 +714,7 @@ class LockMirror:
                         last = row
                         continue
                     if first >= 0:
-                        yield raw[starts[first] : ends[last]]
+                        yield run(starts[first], ends[last])
                         at += ends[last] - starts[first]
                         parts.append((first, last + 1, shift))
                     if parts:
@@ -714,7 +724,7 @@ class LockMirror:
                     shift = at - starts[row]
                     continue
                 if first >= 0:
-                    yield raw[starts[first] : ends[last]]
+                    yield run(starts[first], ends[last])
                     at += ends[last] - starts[first]
                     parts.append((first, last + 1, shift))
                     first = -1
@@ -726,11 +736,15 @@ class LockMirror:
                 parts.append((k, e, at, at + len(block)))
                 at += len(block)
             if first >= 0:
-                yield raw[starts[first] : ends[last]]
+                yield run(starts[first], ends[last])
                 parts.append((first, last + 1, shift))
             yield lock_tail(notetypes, bool(parts))
 
-        identity = write_atomic(lock_path, pieces(), before_rename)
+        try:
+            identity = write_atomic(lock_path, pieces(), before_rename)
+        finally:
+            if source is not None:
+                os.close(source)
         self.pending = (identity, dict(notetypes), _joined(old, parts))
 
     def write_lock(
@@ -779,6 +793,20 @@ class LockMirror:
         write_atomic(self.path, pieces())
 
 
+def _same_file(path: Path, identity: str) -> int | None:
+    """`path` open for reading, if it is still the file of `identity` (else None)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    if file_identity(os.fstat(fd)) == identity:
+        return fd
+    os.close(fd)
+    return None
+
+
+COPY_MIN_BYTES = 1 << 16
+"""A run of unchanged lock text this long is copied file to file."""
 COLUMN_CHUNK = 1 << 16
 """Rows per marshal value of a lock mirror's column of strings."""
 

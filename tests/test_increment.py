@@ -179,3 +179,31 @@ def test_a_damaged_cached_work_is_taken_from_the_lock(tmp_path: Path) -> None:
         assert [(c.kind, c.front) for c in result.report.changes] == [("changed", "Diffusion")]
         built.append(outputs(out))
     assert built[0] == built[1]
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_unchanged_lock_text_copied_file_to_file(
+    monkeypatch: pytest.MonkeyPatch, kernel: bool
+) -> None:
+    from flashgen import cache
+
+    monkeypatch.setattr(cache, "COPY_MIN_BYTES", 1)  # every run of unchanged cards
+    if not kernel:
+
+        def unsupported(*args: object) -> int:
+            raise OSError(38, "Function not implemented")
+
+        monkeypatch.setattr(os, "copy_file_range", unsupported)
+    from flashgen import identity
+
+    copied = []
+    real = identity._copy_range
+    monkeypatch.setattr(identity, "_copy_range", lambda r, fd: copied.append(r) or real(r, fd))
+    notes = {f"n{n}.md": ("Bio", f"Term{n}: definition {n}.\n\nOther{n}: more.") for n in range(6)}
+    edited = {**notes, "n3.md": ("Bio", "Term3: a new definition.\n\nOther3: more.")}
+    reports = []
+    for inc, whole, got, _ in both_ways([notes, edited, notes]):
+        assert outputs(inc) == outputs(whole)
+        reports.append([(c.kind, c.front) for c in got.report.changes])
+    assert reports[1:] == [[("changed", "Term3")], [("changed", "Term3")]]
+    assert len(copied) == 4  # the runs before and after the edited note, twice
