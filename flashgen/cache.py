@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import array
 import hashlib
-import io
 import json
 import marshal
 import mmap
@@ -23,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from flashgen import __version__
 from flashgen.cards import Problem, SourceRef
@@ -183,8 +182,8 @@ class NoteCache:
             cache.problems.append(unusable(path, exc.strerror or str(exc)))
             return cache
         try:
-            stream = io.BytesIO(raw)
-            data = marshal.load(stream)
+            stream = unframed(raw)
+            data = next(stream)
             if not isinstance(data, tuple) or not isinstance(data[0], int):
                 raise TypeError("unknown format")
             if data[0] != FORMAT:
@@ -200,7 +199,7 @@ class NoteCache:
                     raise ValueError(f"{name} is shorter than the index says")
                 cache.lock_identity = str(data[2])
                 for _ in range(int(data[5])):
-                    cache.entries.update(marshal.load(stream))
+                    cache.entries.update(next(stream))
         except (OSError, ValueError, EOFError, TypeError, IndexError) as exc:
             why = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
             cache.problems.append(unusable(path, why or type(exc).__name__))
@@ -378,10 +377,10 @@ class NoteCache:
 
         def pieces() -> Iterator[bytes]:
             # Entries a chunk at a time: a large vault's index is never one bytes in memory.
-            yield marshal.dumps(head)
+            yield from framed(head)
             for at in chunks:
                 chunk: tuple[Any, ...] = tuple((k, entries[k]) for k in keys[at : at + INDEX_CHUNK])
-                yield marshal.dumps(chunk)
+                yield from framed(chunk)
 
         write_atomic(self.path, pieces())
         for old in folder.glob(f"{DATA_PREFIX}*{DATA_SUFFIX}"):
@@ -633,11 +632,11 @@ class LockMirror:
         (`file_identity`: the lock as the last build wrote it, not edited since)."""
         self.index = None
         try:
-            with open(self.path, "rb") as fh:
-                head = marshal.load(fh)
-                if head[0] == FORMAT and head[1] == identity:
-                    columns = [_load_column(fh) for _ in range(Spans.COLUMNS)]
-                    self.index = LockIndex(raw, identity, Spans.loads(columns), dict(head[2]))
+            stream = unframed(self.path.read_bytes())
+            head = next(stream)
+            if head[0] == FORMAT and head[1] == identity:
+                columns = [_load_column(stream) for _ in range(Spans.COLUMNS)]
+                self.index = LockIndex(raw, identity, Spans.loads(columns), dict(head[2]))
         except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
             pass  # no mirror, or an unusable one: the lock file itself is the truth
         return self.index
@@ -786,7 +785,7 @@ class LockMirror:
         head = (FORMAT, identity, tuple(notetypes.items()))
 
         def pieces() -> Iterator[bytes]:
-            yield marshal.dumps(head)
+            yield from framed(head)
             for column in index.dumps():
                 yield from _column_pieces(column)
 
@@ -811,22 +810,46 @@ COLUMN_CHUNK = 1 << 16
 """Rows per marshal value of a lock mirror's column of strings."""
 
 
+def framed(value: Any) -> Iterator[bytes]:
+    """`value` marshalled, after its length (8 bytes): a file of many values that
+    `unframed` reads back from its bytes (marshal.load from a file reads each string with
+    a call of its own: 60 ms for a 40,000-card mirror, against 10)."""
+    blob = marshal.dumps(value)
+    yield len(blob).to_bytes(8, "little")
+    yield blob
+
+
+def unframed(raw: bytes) -> Iterator[Any]:
+    """The values `framed` wrote, one after another (EOFError if the bytes end early)."""
+    view = memoryview(raw)
+    at = 0
+    while True:
+        if at + 8 > len(view):
+            raise EOFError("the file ends before its last value")
+        n = int.from_bytes(view[at : at + 8], "little")
+        at += 8
+        if at + n > len(view):
+            raise EOFError("the file ends before its last value")
+        yield marshal.loads(view[at : at + n])
+        at += n
+
+
 def _column_pieces(column: object) -> Iterator[bytes]:
-    """One column of the mirror as marshal values: how many pieces, then each (a column of
-    strings in chunks: 400,000 keys are not one bytes in memory)."""
+    """One column of the mirror, framed: how many pieces, then each (a column of strings in
+    chunks: 400,000 keys are not one bytes in memory)."""
     if isinstance(column, tuple | list) and len(column) > COLUMN_CHUNK:
         chunks = range(0, len(column), COLUMN_CHUNK)
-        yield marshal.dumps(len(chunks))
+        yield from framed(len(chunks))
         for at in chunks:
-            yield marshal.dumps(column[at : at + COLUMN_CHUNK])
+            yield from framed(column[at : at + COLUMN_CHUNK])
         return
-    yield marshal.dumps(1)
-    yield marshal.dumps(column)  # type: ignore[arg-type]
+    yield from framed(1)
+    yield from framed(column)
 
 
-def _load_column(fh: BinaryIO) -> object:
-    """A column `_column_pieces` wrote, read from `fh`."""
-    pieces = [marshal.load(fh) for _ in range(int(marshal.load(fh)))]
+def _load_column(stream: Iterator[Any]) -> object:
+    """A column `_column_pieces` wrote, from the file's values."""
+    pieces = [next(stream) for _ in range(int(next(stream)))]
     if len(pieces) == 1:
         return pieces[0]
     return tuple(item for piece in pieces for item in piece)

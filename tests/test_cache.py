@@ -92,8 +92,8 @@ def test_a_damaged_cache_is_ignored_with_a_warning(in_tmp: Path) -> None:
     code, _, err = run_cli("build")
     assert code == 0
     assert err == (
-        f"decks/{CACHE_DIR}/{CACHE_FILE}:1: cache is unreadable (bad marshal data (unknown "
-        "type code)); ignoring it and rebuilding\n"
+        f"decks/{CACHE_DIR}/{CACHE_FILE}:1: cache is unreadable (the file ends before its "
+        "last value); ignoring it and rebuilding\n"
         "Heat: ~1 changed\n"
         "Built 2 cards in 2 decks → 2 packages in decks/ (1 warning)\n"
     )
