@@ -59,13 +59,14 @@ CACHE_FILE = "notes.marshal"
 """The cache's index: each note's stats, keys, media and problems, and where its work is."""
 DATA_PREFIX, DATA_SUFFIX = "notes-", ".data"
 """The works themselves live in `notes-<n>.data`: marshalled, one after another."""
-FORMAT = 6
+FORMAT = 7
 """2: each note's work is kept as its own marshal bytes, decoded only when needed.
 3: those bytes live in an append-only data file beside the index, read one note at a time.
 4: the lock mirror keeps each card's mod time too (the same number versions the mirror).
 5: the lock mirror is kept column by column (`Spans`).
 6: the index's entries, and each column of the lock mirror, are marshal values of their
-own (a large vault's index or mirror is never one bytes in memory)."""
+own (a large vault's index or mirror is never one bytes in memory).
+7: each of those values follows its length (`framed`)."""
 INDEX_CHUNK = 1024
 """Entries per marshal value in the index file."""
 COMPACT_SLACK = 1 << 20
