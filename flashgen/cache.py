@@ -184,7 +184,13 @@ class NoteCache:
             return cache
         try:
             stream = unframed(raw)
-            data = next(stream)
+            try:
+                data = next(stream)
+            except EOFError:
+                if _older_format(raw):
+                    cache.dirty = True  # an older flashgen's cache: start again, no warning
+                    return cache
+                raise
             if not isinstance(data, tuple) or not isinstance(data[0], int):
                 raise TypeError("unknown format")
             if data[0] != FORMAT:
@@ -809,6 +815,15 @@ COPY_MIN_BYTES = 1 << 16
 """A run of unchanged lock text this long is copied file to file."""
 COLUMN_CHUNK = 1 << 16
 """Rows per marshal value of a lock mirror's column of strings."""
+
+
+def _older_format(raw: bytes) -> bool:
+    """Whether `raw` is a cache index as flashgen wrote it before `framed` (format ≤ 6)."""
+    try:
+        old = marshal.loads(raw)
+    except (ValueError, EOFError, TypeError):
+        return False
+    return isinstance(old, tuple) and bool(old) and isinstance(old[0], int) and old[0] < 7
 
 
 def framed(value: Any) -> Iterator[bytes]:

@@ -256,3 +256,14 @@ def test_the_index_and_the_mirror_are_read_back_from_many_pieces(
     result = build_decks([tmp_path / "notes"], out, now=2000)
     assert seen == ["n2.md"]
     assert [(c.kind, c.front) for c in result.report.changes] == [("changed", "Term2")]
+
+
+def test_an_older_cache_is_started_again_without_a_warning(in_tmp: Path) -> None:
+    import marshal
+
+    write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
+    assert run_cli("build")[0] == 0
+    write(in_tmp, f"decks/{CACHE_DIR}/{CACHE_FILE}", marshal.dumps((5, "fp", "", "x", 0, ())))
+    write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a cell membrane.\n")
+    code, _, err = run_cli("build")
+    assert (code, err) == (0, "Bio: ~1 changed\nBuilt 1 card in 1 deck → 1 package in decks/\n")
