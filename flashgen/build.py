@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import marshal
 import os
 import sqlite3
 import tempfile
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from flashgen import anki
 from flashgen.cache import (
@@ -25,6 +26,7 @@ from flashgen.cache import (
     CacheError,
     LockMirror,
     NoteCache,
+    Stored,
     fingerprint,
     stat_key,
     unusable,
@@ -44,15 +46,21 @@ from flashgen.identity import (
     plan_lock,
     write_atomic,
 )
-from flashgen.increment import PackageNotes, Step, entry_for, file_key, plan_changed
+from flashgen.increment import PackageNotes, Step, file_key, plan_changed
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.notes import display_path, read_note
 from flashgen.report import Report
-from flashgen.work import NoteWork, process_note, process_notes
+from flashgen.work import (
+    Light,
+    NoteWork,
+    light_plain,
+    light_work,
+    problem_from_plain,
+    process_note,
+    process_notes,
+)
 
 NOTE_SUFFIXES = (".md", ".markdown")
-Stored = tuple[tuple[str, ...], NoteFields]
-"""A note's cards' keys and their fields, as the content cache keeps them."""
 ProgressFn = Callable[[str, int, int], None]
 """Told (stage, done, total) as a long stage advances; the command line draws a bar."""
 GUARD_WAIT_SECONDS = 10.0
@@ -198,16 +206,17 @@ def read_changed(
     max_media_bytes: int,
     cache: NoteCache | None,
     progress: ProgressFn | None = None,
-    on_parsed: Callable[[int, NoteWork, Stored | None], None] | None = None,
+    on_parsed: Callable[[int, Light, bytes, Stored | None], None] | None = None,
     *,
     keep: bool = True,
 ) -> tuple[list[CachedNote | None], dict[int, NoteWork]]:
     """Look every note up in the cache; parse the others (across cores when there are many).
 
     Returns the cache hits (None for a note parsed now) and the parsed works by file index
-    (none when not `keep`: `on_parsed` took what it needed); `on_parsed(i, work, stored)` is
-    told of each parsed note as it arrives (while the pool works), with its cards' keys and
-    fields as the cache keeps them (None if it does not).
+    (none when not `keep`: the works are then never decoded in this process);
+    `on_parsed(i, light, blob, stored)` is told of each parsed note as it arrives (while
+    the pool works): its `Light` form, its work marshalled, and its cards' keys and fields
+    as the cache keeps them (None if it does not).
     """
     hits: list[CachedNote | None] = [
         cache.lookup(path) if cache is not None else None for path, _ in files
@@ -220,14 +229,14 @@ def read_changed(
 
     parsed: dict[int, NoteWork] = {}
     jobs = [files[i] for i in todo]
-    for i, (w, blob) in zip(
-        todo, process_notes(jobs, options, MediaFiles(max_media_bytes), tick), strict=True
-    ):
+    notes = process_notes(jobs, options, MediaFiles(max_media_bytes), tick, decode=keep)
+    for i, (w, blob, light) in zip(todo, notes, strict=True):
         if keep:
+            assert w is not None, "decoded when kept"
             parsed[i] = w
-        stored = cache.put(files[i][0], w, blob) if cache is not None else None
+        stored = cache.put(files[i][0], light, blob) if cache is not None else None
         if on_parsed is not None:
-            on_parsed(i, w, stored)
+            on_parsed(i, light, blob, stored)
     if cache is not None:
         cache.keep_only({str(path) for path, _ in files})
     return hits, parsed
@@ -256,7 +265,8 @@ def _works(
             out.append(w)
             if cache is not None:
                 cache.damaged(str(exc))
-                cache.put(path, w)
+                blob, light = light_work(w)
+                cache.put(path, light, blob)
     return out
 
 
@@ -295,27 +305,37 @@ class NotePart:
     decks: frozenset[str]
 
 
-def note_part(w: NoteWork, now: int, stored: Stored | None = None) -> NotePart:
-    """One note's `NotePart`; with `stored` (its keys and fields in the cache), its entries
-    keep their fields there."""
-    keys: Sequence[str]
-    if stored is not None:
-        keys, fields = stored
-        entries = [
-            entry_for(r, now, FieldsRef(fields, n), k)
-            for n, (k, r) in enumerate(zip(keys, w.rendered, strict=True))
-        ]
-    else:
-        keys = [c.key for c in w.cards]
-        entries = [entry_for(r, now, key=k) for k, r in zip(keys, w.rendered, strict=True)]
+def note_part(light: Light, now: int, fields: NoteFields | Sequence[Sequence[str]]) -> NotePart:
+    """One note's `NotePart` from its `Light` form, with its cards' fields: in memory, or
+    left in the cache (`NoteFields`: each entry then holds a `FieldsRef`)."""
+    keys, cards, problems, image_problems, used, _ = light
+    held: Sequence[Sequence[str]] = (
+        [FieldsRef(fields, n) for n in range(len(cards))]
+        if isinstance(fields, NoteFields)
+        else [tuple(f) for f in fields]
+    )
+    entries = [
+        LockEntry(guid, deck, source, digest, now, "live", front, model, f, tags)
+        for (guid, model, deck, source, digest, front, tags), f in zip(cards, held, strict=True)
+    ]
     return NotePart(
         keys,
         entries,
-        w.problems,
-        tuple(p for r in w.rendered for p in r.problems),
-        tuple((file_key(r.card.deck), m.name, m.path) for r in w.rendered for m in r.media),
-        frozenset(c.deck for c in w.cards),
+        tuple(map(problem_from_plain, problems)),
+        tuple(map(problem_from_plain, image_problems)),
+        tuple((file_key(cards[i][2]), name, Path(path)) for i, name, path in used),
+        frozenset(c[2] for c in cards),
     )
+
+
+def work_part(w: NoteWork, now: int) -> NotePart:
+    """A decoded work's `NotePart`, its fields in memory."""
+    return note_part(light_work(w)[1], now, [r.fields for r in w.rendered])
+
+
+def _fields_of(blob: bytes) -> list[tuple[str, ...]]:
+    """Each card's fields, from a note's marshalled work."""
+    return [tuple(r[1]) for r in marshal.loads(blob)[1]]
 
 
 class _Built:
@@ -350,15 +370,19 @@ def _parts(
             continue
         assert hit is not None, "a note parsed now has its part made"
         try:
-            w = hit.work()
-        except CacheError as exc:
+            plain = hit.plain()
+            light = light_plain(plain, hit.keys)
+        except (CacheError, ValueError, TypeError, IndexError) as exc:
             path, root = files[i]
             w = process_note(path, root, options, MediaFiles(max_media_bytes))
             cache.damaged(str(exc))
-            stored = cache.put(path, w)
-            yield note_part(w, now, stored if lazy else None)
+            blob, light = light_work(w)
+            stored = cache.put(path, light, blob)
+            yield note_part(light, now, stored[1] if lazy and stored else _fields_of(blob))
             continue
-        yield note_part(w, now, (hit.keys, cache.fields(hit.read)) if lazy else None)
+        rendered = cast(tuple[Any, ...], plain[1])
+        fields = cache.fields(hit.read) if lazy else [tuple(r[1]) for r in rendered]
+        yield note_part(light, now, fields)
 
 
 def plan_build(
@@ -477,7 +501,7 @@ def diff_decks(
     cache.close()
     lock = load_lock(out_dir / LOCK_NAME)
     now = int(time.time())
-    plan, planned = plan_build((note_part(w, now) for w in works), lock, now)
+    plan, planned = plan_build((work_part(w, now) for w in works), lock, now)
     cards = tuple(c for w in works for c in w.cards)
     return BuildResult(cards, (*found, *planned.problems), report=plan.report)
 
@@ -567,10 +591,11 @@ def build_decks(
     lazy = len(files) >= LAZY_MIN_NOTES
     made: dict[int, NotePart] = {}
 
-    def prepare(i: int, w: NoteWork, stored: Stored | None) -> None:
+    def prepare(i: int, light: Light, blob: bytes, stored: Stored | None) -> None:
         # Each parsed note's part, made while the pool is still parsing (this process is
         # idle then; planning later is not).
-        made[i] = note_part(w, build_time, stored if lazy else None)
+        fields = stored[1] if lazy and stored is not None else _fields_of(blob)
+        made[i] = note_part(light, build_time, fields)
 
     opts = options or Options()
     hits, parsed = read_changed(
@@ -600,8 +625,8 @@ def build_decks(
                     build_time,
                     suspect,
                     frozenset(state.packages),
-                    kept_ok,
                     {i: list(zip(p.keys, p.entries, strict=True)) for i, p in made.items()},
+                    kept_ok,
                 )
         if step is None:
             parts = _parts(hits, made, files, opts, max_media_bytes, cache, build_time, lazy)

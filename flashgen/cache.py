@@ -46,12 +46,12 @@ from flashgen.identity import (
 from flashgen.notes import display_path
 from flashgen.work import (
     CardOutput,
+    Light,
     NoteWork,
+    Plain,
     card_outputs,
     from_plain,
     problem_from_plain,
-    problem_plain,
-    to_plain,
 )
 
 CACHE_DIR = ".flashgen-cache"
@@ -96,6 +96,8 @@ def _stat(path: Path) -> tuple[int, int] | None:
 MediaStat = tuple[str, int, int]
 """An image a note's cards use: (path, size, mtime_ns)."""
 NoteMedia = tuple[int, str, str]
+Stored = tuple[tuple[str, ...], NoteFields]
+"""A note's cards' keys and their fields, as the content cache keeps them."""
 """(card index in the note, media name, image path)."""
 
 
@@ -125,9 +127,19 @@ class CachedNote:
     def work(self) -> NoteWork:
         """The note's cards and fields, decoded (CacheError if its bytes are damaged)."""
         try:
-            return from_plain(marshal.loads(self.read()))
+            return from_plain(self.plain())
         except (ValueError, EOFError, TypeError, IndexError) as exc:
             raise CacheError(str(exc) or type(exc).__name__) from exc
+
+    def plain(self) -> Plain:
+        """The note's work in its `to_plain` form (CacheError if its bytes are damaged)."""
+        try:
+            value = marshal.loads(self.read())
+        except (ValueError, EOFError, TypeError) as exc:
+            raise CacheError(str(exc) or type(exc).__name__) from exc
+        if not isinstance(value, tuple):
+            raise CacheError("not a note's work")
+        return value
 
     def outputs(self) -> list[CardOutput]:
         """What each card puts in a package, without decoding whole cards (CacheError if
@@ -279,51 +291,33 @@ class NoteCache:
             self._reader(*where),
         )
 
-    def put(
-        self, note: Path, work: NoteWork, blob: bytes | None = None
-    ) -> tuple[tuple[str, ...], NoteFields] | None:
-        """Remember `work` for `note`, unless it depends on images that were not usable.
-
-        `blob`, when given, is `work` already marshalled (as a worker process sends it).
-        Returns its cards' keys and its fields as kept in the data file (None if not kept).
-        """
+    def put(self, note: Path, light: Light, blob: bytes) -> Stored | None:
+        """Remember a note's work (`blob`, marshalled; `light`, its `Light` form), unless it
+        depends on images that were not usable. Returns its cards' keys and its fields as
+        kept in the data file (None if not kept)."""
+        keys, _, problems, image_problems, used, content_hash = light
         st = _stat(note)
-        if st is None or not work.content_hash or any(r.problems for r in work.rendered):
+        if st is None or not content_hash or image_problems:
             self.forget(note)
             return None
         media: dict[str, MediaStat] = {}
-        used: list[NoteMedia] = []
-        for i, r in enumerate(work.rendered):
-            for m in r.media:
-                mst = _stat(m.path)
-                if mst is None:
-                    self.forget(note)
-                    return None
-                media[str(m.path)] = (str(m.path), *mst)
-                used.append((i, m.name, str(m.path)))
-        meta = (
-            tuple(c.key for c in work.cards),
-            tuple(used),
-            tuple(problem_plain(p) for p in work.problems),
-        )
+        for _, _, path in used:
+            mst = _stat(Path(path))
+            if mst is None:
+                self.forget(note)
+                return None
+            media[path] = (path, *mst)
         if not self.writable:
             return None
-        if blob is None:
-            blob = marshal.dumps(to_plain(work))  # type: ignore[arg-type]
         try:
             where = self._append(blob)
         except OSError:
             self.forget(note)  # a full disk loses the cache entry, never the build
             return None
-        self.entries[str(note)] = (
-            *st,
-            work.content_hash,
-            tuple(sorted(media.values())),
-            meta,
-            *where,
-        )
+        meta = (keys, used, problems)
+        self.entries[str(note)] = (*st, content_hash, tuple(sorted(media.values())), meta, *where)
         self.dirty = True
-        return meta[0], self.fields(self._reader(*where))
+        return keys, self.fields(self._reader(*where))
 
     def fields(self, read: Callable[[], bytes]) -> NoteFields:
         """A note's fields, read back through `read` (from this cache's data file)."""

@@ -448,12 +448,10 @@ def card_entry(
     source: str,
     front: str,
     now: int,
-    stored: Sequence[str] | None = None,
 ) -> LockEntry:
     """A card as built now, with its key's GUID and the build's time: `plan_lock` decides
     both (a renamed card inherits a GUID, a clash takes another, an unchanged card keeps
-    its time). `stored` is what the entry holds as its fields, when not `fields` itself
-    (a `FieldsRef`: a large build leaves them in the cache)."""
+    its time)."""
     fields, tags = tuple(fields), tuple(tags)
     at = _SOURCE_FIELD.get(model)
     if at is not None and at < len(fields):  # as LockEntry.parts has them, made once
@@ -462,8 +460,7 @@ def card_entry(
         digest = content_hash((model, deck, *shown, *tags))
     else:
         digest = content_hash((model, deck, *fields, *tags))
-    kept = fields if stored is None else stored
-    return LockEntry(guid_for(key), deck, source, digest, now, "live", front, model, kept, tags)
+    return LockEntry(guid_for(key), deck, source, digest, now, "live", front, model, fields, tags)
 
 
 @dataclass(frozen=True, slots=True)

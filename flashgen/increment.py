@@ -23,8 +23,7 @@ from flashgen import anki
 from flashgen.cache import CachedNote, CacheError, LockIndex, LockMirror, Spans
 from flashgen.cards import Problem
 from flashgen.decks import slug, top_level
-from flashgen.identity import LockEntry, card_entry, plan_lock
-from flashgen.render import Rendered
+from flashgen.identity import LockEntry, plan_lock
 from flashgen.report import Report
 from flashgen.work import NoteWork
 
@@ -73,25 +72,6 @@ def file_key(deck: str) -> str:
     return slug(top_level(deck))
 
 
-def entry_for(
-    r: Rendered, now: int, stored: Sequence[str] | None = None, key: str = ""
-) -> LockEntry:
-    """A rendered card as the lock would keep it, before its GUID and mod time are settled
-    (`stored`: its fields as kept, when not in memory; `key`: its key, when known)."""
-    card = r.card
-    return card_entry(
-        key or card.key,
-        model=r.model,
-        deck=card.deck,
-        fields=r.fields,
-        tags=card.tags,
-        source=str(card.source),
-        front=card.front,
-        now=now,
-        stored=stored,
-    )
-
-
 def package_note(e: LockEntry) -> anki.PackageNote:
     model: anki.ModelName = "cloze" if e.model == "cloze" else "basic"
     return anki.PackageNote(e.guid, model, e.deck, e.fields, e.tags, e.mod)
@@ -130,16 +110,16 @@ def plan_changed(
     now: int,
     suspect: frozenset[str],
     known_packages: frozenset[str],
+    made: Mapping[int, Sequence[tuple[str, LockEntry]]],
     in_place: frozenset[str] = frozenset(),
-    made: Mapping[int, list[tuple[str, LockEntry]]] | None = None,
 ) -> Step | None:
     """Plan a rebuild from the changed notes alone; None when it cannot be done exactly.
 
     `hits[i]` is note i's cache entry (None: it was parsed now, into `parsed[i]`);
     `suspect` are packages whose file is not as the last build left it; `known_packages`
     those the last build wrote; `in_place` those whose collection was kept, as written,
-    to be changed in place rather than written whole; `made[i]`, when there, is parsed
-    note i's cards as `entry_for` makes them, made already.
+    to be changed in place rather than written whole; `made[i]` is parsed note i's cards
+    as the lock would keep them before planning, by key (`build.note_part`).
     """
     models: tuple[anki.ModelName, ...] = ("basic", "cloze")
     for model in models:
@@ -165,10 +145,8 @@ def plan_changed(
     for i, hit in enumerate(hits):
         problems.extend(hit.problems if hit is not None else parsed[i].problems)
     for i in sorted(parsed):
-        entries = made.get(i) if made is not None else None
-        for n, r in enumerate(parsed[i].rendered):
-            image_problems.extend(r.problems)
-            built.append(entries[n] if entries is not None else (r.card.key, entry_for(r, now)))
+        built.extend(made[i])
+        image_problems.extend(p for r in parsed[i].rendered for p in r.problems)
     built_keys = {k for k, _ in built}
     if len(built_keys) != len(built) or not built_keys.isdisjoint(unchanged):
         return None

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from flashgen.cards import Card, Problem, SourceRef
 from flashgen.extract import Options, extract
+from flashgen.identity import card_entry
 from flashgen.media import Media, MediaFiles
 from flashgen.notes import read_note
 from flashgen.render import Rendered, render
@@ -143,6 +144,41 @@ def card_outputs(t: Plain) -> list[CardOutput]:
     ]
 
 
+Light = tuple[Any, ...]
+"""What planning a whole build needs of a note, without its cards' fields (plain values):
+its cards' keys; each card's (GUID, note type, deck, source, content hash, front, tags);
+its problems; its images' problems; (card, name, path) of each image; its content hash.
+A worker process makes it beside the marshalled work, so the build's process never
+decodes the cards of a note it only plans."""
+
+
+def light_work(w: NoteWork) -> tuple[bytes, Light]:
+    """A work marshalled (`to_plain`), and its `Light` form."""
+    plain = to_plain(w)
+    return marshal.dumps(plain), light_plain(plain, [c.key for c in w.cards])  # type: ignore[arg-type]
+
+
+def light_plain(t: Plain, keys: Sequence[str]) -> Light:
+    """The `Light` form of a note's `to_plain` form `t` (`keys`: its cards' keys)."""
+    cards_t, rendered_t, problems_t, content_hash = cast(tuple[Any, Any, Any, Any], t)
+    cards = []
+    for k, c, r in zip(keys, cards_t, rendered_t, strict=True):
+        e = card_entry(
+            k,
+            model=r[0],
+            deck=c[1],
+            fields=r[1],
+            tags=c[9],
+            source=f"{c[7]}:{c[8]}",
+            front=c[2],
+            now=0,
+        )
+        cards.append((e.guid, e.model, e.deck, e.source, e.hash, e.front, tuple(e.tags)))
+    image_problems = tuple(p for r in rendered_t for p in r[3])
+    used = tuple((i, name, path) for i, r in enumerate(rendered_t) for name, path in r[2])
+    return (tuple(keys), tuple(cards), tuple(problems_t), image_problems, used, content_hash)
+
+
 _worker: tuple[Options, MediaFiles] | None = None
 
 
@@ -162,11 +198,12 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _work_blob(job: tuple[str, str]) -> bytes:
+def _work_blob(job: tuple[str, str]) -> tuple[bytes, bytes]:
     assert _worker is not None
     options, files = _worker
     # Marshalled here: cheaper to send than nested tuples, and what the cache keeps as is.
-    return marshal.dumps(to_plain(process_note(Path(job[0]), Path(job[1]), options, files)))  # type: ignore[arg-type]
+    blob, light = light_work(process_note(Path(job[0]), Path(job[1]), options, files))
+    return blob, marshal.dumps(light)
 
 
 def process_notes(
@@ -175,15 +212,19 @@ def process_notes(
     files: MediaFiles,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
-) -> Iterator[tuple[NoteWork, bytes | None]]:
+    *,
+    decode: bool = True,
+) -> Iterator[tuple[NoteWork | None, bytes, Light]]:
     """Process (path, root) jobs in order; in a process pool when there are enough of them.
 
-    Each work comes with its marshalled plain form when a worker process made it (else None).
+    Each note comes as its work (None when a worker made it and not `decode`), the work
+    marshalled (`to_plain`) and its `Light` form.
     """
     cpus = workers if workers is not None else (os.cpu_count() or 1)
     if cpus < 2 or len(jobs) < PARALLEL_MIN_NOTES:
         for done, (path, root) in enumerate(jobs):
-            yield process_note(path, root, options, files), None
+            w = process_note(path, root, options, files)
+            yield w, *light_work(w)
             if progress is not None:
                 progress(done + 1)
         return
@@ -196,7 +237,7 @@ def process_notes(
         initializer=_init_worker,
         initargs=(options, files.max_bytes, os.getpid()),
     ) as pool:
-        for done, blob in enumerate(pool.map(_work_blob, plain_jobs, chunksize=chunk)):
-            yield from_plain(marshal.loads(blob)), blob
+        for done, (blob, packed) in enumerate(pool.map(_work_blob, plain_jobs, chunksize=chunk)):
+            yield from_plain(marshal.loads(blob)) if decode else None, blob, marshal.loads(packed)
             if progress is not None:
                 progress(done + 1)

@@ -141,10 +141,13 @@ def test_parallel_parse_gives_the_serial_result_in_order(
         jobs.append((path, tmp_path))
     monkeypatch.setattr(work, "PARALLEL_MIN_NOTES", 4)
     files = MediaFiles()
-    serial = [w for w, _ in work.process_notes(jobs, Options(), files, workers=1)]
-    parallel = [w for w, _ in work.process_notes(jobs, Options(), files, workers=2)]
+    serial = list(work.process_notes(jobs, Options(), files, workers=1))
+    parallel = list(work.process_notes(jobs, Options(), files, workers=2))
     assert parallel == serial
-    assert [w.cards[0].front for w in parallel] == [f"Term{k}" for k in range(40)]
+    assert [w.cards[0].front for w, _, _ in parallel if w] == [f"Term{k}" for k in range(40)]
+    # A build that will not plan the changed notes alone never decodes the works.
+    light = list(work.process_notes(jobs, Options(), files, workers=2, decode=False))
+    assert light == [(None, blob, plain) for _, blob, plain in serial]
 
 
 def data_files(out: Path) -> list[Path]:
