@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from flashgen import build
 from flashgen.build import BuildResult, build_decks
-from flashgen.cache import CACHE_DIR
+from flashgen.cache import CACHE_DIR, STATE_FILE
 from flashgen.errors import FlashgenError
 from flashgen.fields import FieldsRef, NoteFields
 from flashgen.identity import LOCK_NAME
@@ -127,3 +128,30 @@ def test_a_fields_ref_reads_its_note_once() -> None:
     assert reads == [1]
     NoteFields.forget()
     assert tuple(second) == ("T",) and reads == [1, 1]
+
+
+def test_fields_in_the_cache_with_the_forked_writer_and_in_place_packages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Large-build paths at a small size: packages written by a forked child, and changed
+    # in place from their kept collections, reading fields back from the cache.
+    monkeypatch.setattr(build, "FORK_MIN_NOTES", 1)
+    monkeypatch.setattr(build, "IN_PLACE_MIN_NOTES", 1)
+    versions = [
+        {f"n{n}.md": ("Bio", f"Term{n}: definition {n}.\n\nOther{n}: more.") for n in range(5)},
+        {f"n{n}.md": ("Bio", f"Term{n}: definition {n}, edited.") for n in range(3)},
+        {"n1.md": ("Chem", "Term1: moved.\n\nNew1: added.")},
+    ]
+    in_place: list[list[str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        notes, lazy, held = Path(tmp) / "notes", Path(tmp) / "lazy", Path(tmp) / "held"
+        for step, tree in enumerate(versions):
+            write_tree(notes, tree)
+            got = built(notes, lazy, True, 1_000_000 + step * 10)
+            expected = built(notes, held, False, 1_000_000 + step * 10)
+            assert got.report == expected.report and got.rewritten
+            assert [p.name for p in got.rewritten] == [p.name for p in expected.rewritten]
+            assert outputs(lazy) == outputs(held)
+            state = json.loads((lazy / CACHE_DIR / STATE_FILE).read_text())
+            in_place.append(sorted(k for k, v in state["packages"].items() if "in place" in v[0]))
+    assert in_place == [[], ["bio"], ["bio"]]  # the rebuilds changed the package in place
