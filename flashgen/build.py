@@ -779,7 +779,8 @@ def _write_packages(
             ).hexdigest()
             out[fk] = ("in place " + digest, True, "")
             continue
-        notes, media = step.packages[fk]
+        planned, media = step.packages[fk]
+        notes = list(planned)  # made once: the digest and the writer each read every note
         digest = package_digest(notes, media, mods)
         known = state.packages.get(fk)
         big = len(notes) >= IN_PLACE_MIN_NOTES
