@@ -45,7 +45,8 @@ class NoteFields:
             fields = tuple(tuple(r[1]) for r in rendered)
         except (CacheError, ValueError, EOFError, TypeError, IndexError) as exc:
             # The build wrote (or checked) these bytes moments ago: something else changed
-            # them. Nothing is replaced yet; a new build reads the notes again.
+            # them. The lock is not replaced (it goes last), so the next build plans
+            # these cards again from the notes.
             raise FlashgenError(
                 f"{self._where}: changed while this build ran ({exc}); run the build again"
             ) from exc
