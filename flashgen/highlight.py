@@ -27,15 +27,24 @@ CSS_MARKER = "/* Code highlighting:"
 """Start of the generated block in `assets/card.css`."""
 
 
+@lru_cache(maxsize=1)
+def _builtin_languages() -> frozenset[str]:
+    """Every alias of Pygments' own lexers (read from its table: no lexer is imported)."""
+    from pygments.lexers import get_all_lexers
+
+    return frozenset(a for _, aliases, _, _ in get_all_lexers(plugins=False) for a in aliases)
+
+
 @lru_cache(maxsize=256)
 def _lexer(language: str) -> Lexer | None:
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    try:
-        return get_lexer_by_name(language)
-    except ClassNotFound:
+    # Pygments' own lexers only. A name it lacks would send it through every installed
+    # plugin (IPython's registers some: importing it took 250 ms, in each worker of a
+    # build), and a card's HTML must not depend on the plugins a machine happens to have.
+    if language not in _builtin_languages():
         return None
+    from pygments.lexers import get_lexer_by_name
+
+    return get_lexer_by_name(language)
 
 
 @lru_cache(maxsize=1)

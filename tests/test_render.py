@@ -166,3 +166,22 @@ def test_card_css_holds_the_generated_highlight_styles() -> None:
     if f"Pygments {pygments.__version__}," not in generated.splitlines()[0]:
         pytest.skip("card.css was generated with another Pygments version")
     assert generated == style_css()
+
+
+def test_only_pygments_own_lexers_highlight(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A language Pygments lacks is not looked for among installed plugins (IPython's took
+    # 250 ms to import), and plugins never change a card's HTML.
+    import pygments.lexers
+
+    from flashgen import highlight
+
+    def no_plugins() -> list[type]:
+        raise AssertionError("plugins were scanned")
+
+    monkeypatch.setattr(pygments.lexers, "find_plugin_lexers", no_plugins)
+    highlight._lexer.cache_clear()
+    assert highlight.highlight("graph TD", "mermaid") is None
+    assert markdown_html("```mermaid\ngraph TD\n```") == (
+        '<pre><code class="language-mermaid">graph TD\n</code></pre>'
+    )
+    assert '<span class="k">def</span>' in (highlight.highlight("def f(): pass", "Python") or "")
