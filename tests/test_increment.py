@@ -207,3 +207,19 @@ def test_unchanged_lock_text_copied_file_to_file(
         reports.append([(c.kind, c.front) for c in got.report.changes])
     assert reports[1:] == [[("changed", "Term3")], [("changed", "Term3")]]
     assert len(copied) == 4  # the runs before and after the edited note, twice
+
+
+def test_a_lock_replaced_since_it_was_indexed_is_not_copied_from(tmp_path: Path) -> None:
+    from flashgen import cache
+    from flashgen.identity import file_identity
+
+    lock = tmp_path / "lock.json"
+    lock.write_text("one")
+    identity = file_identity(lock.stat())
+    fd = cache._same_file(lock, identity)
+    assert fd is not None
+    os.close(fd)
+    lock.unlink()
+    lock.write_text("two, longer")  # another file: runs are then taken from the mapped bytes
+    assert cache._same_file(lock, identity) is None
+    assert cache._same_file(tmp_path / "missing.json", identity) is None
