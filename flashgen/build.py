@@ -53,6 +53,7 @@ from flashgen.report import Report
 from flashgen.work import (
     Light,
     NoteWork,
+    Plain,
     light_plain,
     light_work,
     problem_from_plain,
@@ -260,14 +261,26 @@ def _works(
         try:
             out.append(hit.work())
         except CacheError as exc:
-            path, root = files[i]
-            w = process_note(path, root, options, MediaFiles(max_media_bytes))
-            out.append(w)
-            if cache is not None:
-                cache.damaged(str(exc))
-                blob, light = light_work(w)
-                cache.put(path, light, blob)
+            out.append(_parse_again(files[i], options, max_media_bytes, cache, str(exc))[0])
     return out
+
+
+def _parse_again(
+    file: tuple[Path, Path],
+    options: Options,
+    max_media_bytes: int,
+    cache: NoteCache | None,
+    why: str,
+) -> tuple[NoteWork, bytes, Light, Stored | None]:
+    """A note whose cached work is damaged, parsed again and cached anew (the cache warns
+    once, saying `why`): its work, marshalled work, `Light` form and cached fields."""
+    path, root = file
+    w = process_note(path, root, options, MediaFiles(max_media_bytes))
+    blob, light = light_work(w)
+    if cache is None:
+        return w, blob, light, None
+    cache.damaged(why)
+    return w, blob, light, cache.put(path, light, blob)
 
 
 def gather(
@@ -335,7 +348,12 @@ def work_part(w: NoteWork, now: int) -> NotePart:
 
 def _fields_of(blob: bytes) -> list[tuple[str, ...]]:
     """Each card's fields, from a note's marshalled work."""
-    return [tuple(r[1]) for r in marshal.loads(blob)[1]]
+    return _fields_in(marshal.loads(blob))
+
+
+def _fields_in(plain: Plain) -> list[tuple[str, ...]]:
+    """Each card's fields, from a note's work in its `to_plain` form."""
+    return [tuple(r[1]) for r in cast(tuple[Any, ...], plain[1])]
 
 
 class _Built:
@@ -373,16 +391,12 @@ def _parts(
             plain = hit.plain()
             light = light_plain(plain, hit.keys)
         except (CacheError, ValueError, TypeError, IndexError) as exc:
-            path, root = files[i]
-            w = process_note(path, root, options, MediaFiles(max_media_bytes))
-            cache.damaged(str(exc))
-            blob, light = light_work(w)
-            stored = cache.put(path, light, blob)
+            _, blob, light, stored = _parse_again(
+                files[i], options, max_media_bytes, cache, str(exc)
+            )
             yield note_part(light, now, stored[1] if lazy and stored else _fields_of(blob))
             continue
-        rendered = cast(tuple[Any, ...], plain[1])
-        fields = cache.fields(hit.read) if lazy else [tuple(r[1]) for r in rendered]
-        yield note_part(light, now, fields)
+        yield note_part(light, now, cache.fields(hit.read) if lazy else _fields_in(plain))
 
 
 def plan_build(
