@@ -113,6 +113,8 @@ def test_any_text_gives_cards_or_problems_and_the_same_twice(text: str) -> None:
     first = extract(note_of(text))
     second = extract(note_of(text))
     assert first == second
+    # One deck a note: a rebuild reads an unchanged note's deck off its first card.
+    assert len({card.deck for card in first.cards}) <= 1
     for card in first.cards:
         assert card.front.strip()
         assert card.source.line >= 1
