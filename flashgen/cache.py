@@ -548,15 +548,9 @@ class Spans:
         )
 
     def dumps(self) -> tuple[object, ...]:
-        return (
-            self.keys,
-            self.starts.tobytes(),
-            self.ends.tobytes(),
-            self.guids,
-            self.live,
-            self.decks,
-            self.mods.tobytes(),
-        )
+        """The columns as `loads` takes them back. marshal writes an array's buffer as bytes
+        (and reads bytes back): no copy of each array is made to save it."""
+        return (self.keys, self.starts, self.ends, self.guids, self.live, self.decks, self.mods)
 
     def removed(self) -> set[str]:
         """The keys of the cards marked removed."""
@@ -645,21 +639,21 @@ class LockMirror:
     def write(
         self,
         lock_path: Path,
-        cards: Iterable[tuple[str, LockEntry]],
+        keys: list[str],
+        cards: Iterator[LockEntry],
         notetypes: Mapping[str, tuple[str, int]],
         before_rename: Callable[[], object] | None = None,
     ) -> None:
-        """Write the lock file from each card's entry, in key order, and note what it holds
-        for `save` (column by column: a large lock's cards are never kept as tuples)."""
-        keys: list[str] = []
+        """Write the lock file from each card's entry (`cards`, one for each of `keys`, in key
+        order), and note what it holds for `save` (column by column: a large lock's cards
+        are never kept as tuples; `keys` is kept as the column of keys)."""
         starts, ends, mods = array.array("q"), array.array("q"), array.array("q")
         guids: list[str] = []
         live = bytearray()
         decks: list[str] = []
 
         def blocks() -> Iterator[bytes]:
-            for k, e in cards:
-                keys.append(k)
+            for k, e in zip(keys, cards, strict=True):
                 guids.append(e.guid)
                 live.append(e.state == "live")
                 decks.append(e.deck)
@@ -766,9 +760,18 @@ class LockMirror:
             }
             self.write_edits(lock_path, sorted(lock.cards), edits, lock.notetypes, before_rename)
             return
-        cards = lock.cards
-        entries = ((k, cards[k]) for k in sorted(cards))
-        self.write(lock_path, entries, lock.notetypes, before_rename)
+        cards, notetypes = lock.cards, lock.notetypes
+        del lock  # the caller let go of it: the cards' dict goes once they are written
+        keys = sorted(cards)
+
+        def entries() -> Iterator[LockEntry]:
+            nonlocal cards
+            yield from map(cards.__getitem__, keys)
+            # Every card is in the file: the dict (tens of megabytes for a large vault's
+            # lock) goes before the packages are written, while the lock waits for them.
+            cards = {}
+
+        self.write(lock_path, keys, entries(), notetypes, before_rename)
 
     @property
     def identity(self) -> str:
