@@ -79,3 +79,18 @@ def test_base91_two_digits_at_a_time_is_base91(n: int) -> None:
         m, r = divmod(m, 91)
         digits.append(_BASE91[r])
     assert base91(n) == ("".join(reversed(digits)) or "a")
+
+
+def test_a_first_build_gives_colliding_guids_a_derived_one() -> None:
+    from flashgen.identity import LockEntry, plan_lock
+
+    def built(key: str, guid: str) -> tuple[str, LockEntry]:
+        return key, LockEntry(guid, "Bio", f"{key}.md:1", "h", 0, front=key, fields=(key,))
+
+    # Two keys whose own GUIDs happen to be the same (a 64-bit hash collision, forced here).
+    plan = plan_lock([built("a", "same"), built("b", "same"), built("c", "other")], {}, 100)
+    assert [plan.cards[k].guid for k in "abc"] == ["same", guid_for("b\x002"), "other"]
+    # Without a collision each card keeps its own GUID, as a set of GUIDs in use would say.
+    plan = plan_lock([built("a", "one"), built("b", "two")], {}, 100)
+    assert [plan.cards[k].guid for k in "ab"] == ["one", "two"]
+    assert [plan.cards[k].mod for k in "ab"] == [100, 100]
