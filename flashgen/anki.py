@@ -21,10 +21,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import genanki
-from genanki.apkg_col import APKG_COL
-from genanki.apkg_schema import APKG_SCHEMA
-
 from flashgen.identity import _FILE_MODE, card_id, deck_id, note_id
 
 ModelName = Literal["basic", "cloze"]
@@ -88,6 +84,8 @@ def _model_json(model: ModelName, mod: int) -> Any:
 
 
 def _model(model: ModelName) -> Any:
+    import genanki  # only to write a package: a build that finds nothing changed never does
+
     if model == "basic":
         return genanki.Model(
             BASIC_MODEL_ID,
@@ -275,10 +273,11 @@ def _rows(notes: Sequence[PackageNote]) -> tuple[list[NoteRow], list[CardRow]]:
 @lru_cache(maxsize=1)
 def _default_decks() -> str:
     """The `decks` JSON of genanki's empty collection (its Default deck)."""
+    tables, _, col = _schema()
     conn = sqlite3.connect(":memory:")
     try:
-        conn.executescript(_TABLES)
-        conn.executescript(APKG_COL)
+        conn.executescript(tables)
+        conn.executescript(col)
         return str(conn.execute("SELECT decks FROM col").fetchone()[0])
     finally:
         conn.close()
@@ -290,6 +289,8 @@ def _set_decks_and_models(
     models: Iterable[ModelName],
     notetype_mods: Mapping[ModelName, int],
 ) -> None:
+    import genanki
+
     decks = json.loads(_default_decks())
     for name in _all_decks(deck_names):
         deck = genanki.Deck(deck_id(name), name)
@@ -311,8 +312,9 @@ def _write_collection(
     conn = _connect(db_path)
     try:
         cur = conn.cursor()
-        cur.executescript(_TABLES)
-        cur.executescript(APKG_COL)
+        tables, indexes, col = _schema()
+        cur.executescript(tables)
+        cur.executescript(col)
         _set_decks_and_models(cur, (n.deck for n in notes), (n.model for n in notes), notetype_mods)
         note_rows, card_rows = _rows(notes)
         # In id order: each table's B-tree grows at its end instead of splitting pages all
@@ -321,7 +323,7 @@ def _write_collection(
         card_rows.sort()
         cur.executemany(_INSERT_NOTES.replace(" OR REPLACE", ""), note_rows)
         cur.executemany(_INSERT_CARDS, card_rows)
-        cur.executescript(_INDEXES)  # built from the rows at once: faster than row by row
+        cur.executescript(indexes)  # built from the rows at once: faster than row by row
         conn.commit()
     finally:
         conn.close()
@@ -370,12 +372,22 @@ def _update_collection(
         conn.close()
 
 
-_TABLES, _INDEXES = (
-    ";".join(part for part in APKG_SCHEMA.split(";") if "CREATE INDEX" not in part),
-    ";".join(part for part in APKG_SCHEMA.split(";") if "CREATE INDEX" in part) + ";",
-)
-"""genanki's schema, its indexes apart (made after the rows are in)."""
-assert _INDEXES.count("CREATE INDEX") == APKG_SCHEMA.count("CREATE INDEX")
+@lru_cache(maxsize=1)
+def _schema() -> tuple[str, str, str]:
+    """genanki's schema, its tables and its indexes apart (made after the rows are in), and
+    its empty collection row. genanki is imported when a package is first written: its
+    import takes 35 ms (its `cached_property` imports asyncio), which a build that finds
+    nothing changed does not need."""
+    from genanki.apkg_col import APKG_COL
+    from genanki.apkg_schema import APKG_SCHEMA
+
+    parts = APKG_SCHEMA.split(";")
+    tables = ";".join(part for part in parts if "CREATE INDEX" not in part)
+    indexes = ";".join(part for part in parts if "CREATE INDEX" in part) + ";"
+    if indexes.count("CREATE INDEX") != APKG_SCHEMA.count("CREATE INDEX"):
+        raise AssertionError("genanki's schema is not split where flashgen expects")
+    return tables, indexes, str(APKG_COL)
+
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 

@@ -198,3 +198,28 @@ def test_shell_completion_as_documented() -> None:
         0,
         "plain,table\nplain,json\nplain,csv\nplain,tsv\n",
     )
+
+
+def test_a_build_that_finds_nothing_changed_does_not_import_genanki(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "n.md").write_text("Osmosis: water crossing a membrane.\n")
+    script = (
+        "import sys\n"
+        "from flashgen.cli import main\n"
+        "try:\n    main(['build', 'notes', '-q'])\nexcept SystemExit:\n    pass\n"
+        "print('genanki' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            check=True,
+        ).stderr
+        for _ in range(2)
+    ]
+    assert runs == ["True\n", "False\n"]  # the first build writes a package; the second nothing
+    assert (tmp_path / "decks" / "n.apkg").is_file()
