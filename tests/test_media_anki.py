@@ -133,3 +133,67 @@ def test_images_in_a_real_collection(
     assert (media / new_name).read_bytes() == orange
     assert SRC.findall(anki_col.note_by_guid(guids["Covalent bond"])["Back"]) == [blue]
     assert len(anki_col.notes()) == 9
+
+
+def test_an_image_under_a_definition_line_is_on_its_card(
+    tmp_path: Path, in_tmp: Path, anki_col: AnkiCollection
+) -> None:
+    """An image on the line right under a one-line definition is on that card's back, under
+    the definition as under a `Q:`/`A:` answer, and its file is in the package."""
+    root = tmp_path / "notes"
+    write(
+        root,
+        "ml/metrics.md",
+        "# Lecture\n\n"
+        "Confusion matrix: a table of predicted against actual classes.\n"
+        "![a confusion matrix](img/cm.png)\n\n"
+        "Q: What is a table of predicted against actual classes?\n"
+        "A: a table of predicted against actual classes.\n"
+        "![a confusion matrix](img/cm.png)\n\n"
+        "**Precision**: the share of predicted positives that are positive.\n"
+        "![precision](img/precision.png)\n\n"
+        "ROC curve - true against false positive rate over all thresholds.\n"
+        "![[roc.png]]\n\n"
+        "F1 score :: the harmonic mean of precision and recall.\n"
+        "![f1](img/cm.png)\n\n"
+        "- Recall: the share of positives that are found.\n"
+        "  ![recall](img/precision.png)\n",
+    )
+    write(root, "ml/img/cm.png", RED)
+    write(root, "ml/img/precision.png", BLUE)
+    write(root, "attachments/roc.png", GREEN)
+    out = tmp_path / "decks"
+    result = build_decks([root], out)
+    assert [str(p) for p in result.problems] == []
+
+    packed: set[bytes] = set()
+    for apkg in out.glob("*.apkg"):
+        with zipfile.ZipFile(apkg) as zf:
+            packed.update(zf.read(n) for n in zf.namelist())
+    files = {"cm.png": RED, "precision.png": BLUE, "roc.png": GREEN}
+    assert [name for name, data in files.items() if data not in packed] == []
+
+    assert imported(anki_col, out) == [(6, 0, 0, 0)]
+    red, blue, green = (f"{hashlib.sha256(d).hexdigest()[:16]}.png" for d in (RED, BLUE, GREEN))
+    media = media_dir(anki_col)
+    assert sorted(p.name for p in media.iterdir()) == sorted((red, blue, green))
+    assert (media / red).read_bytes() == RED
+
+    guids = {c.front: str(card_json(c)["guid"]) for c in collect_cards([root]).cards}
+    backs = {front: anki_col.note_by_guid(guid)["Back"] for front, guid in guids.items()}
+    cm = backs["Confusion matrix"]
+    assert cm == (
+        "<p>a table of predicted against actual classes.<br>\n"
+        f'<img src="{red}" alt="a confusion matrix"></p>'
+    )
+    assert cm == backs["What is a table of predicted against actual classes?"]
+    assert {front: SRC.findall(back) for front, back in backs.items()} == {
+        "Confusion matrix": [red],
+        "What is a table of predicted against actual classes?": [red],
+        "Precision": [blue],
+        "ROC curve": [green],
+        "F1 score": [red],
+        "Recall": [blue],
+    }
+    for srcs in map(SRC.findall, backs.values()):
+        assert all((media / src).is_file() for src in srcs)

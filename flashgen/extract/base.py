@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from flashgen.cards import Draft
 from flashgen.extract.outline import Unit
+from flashgen.media import IMAGE_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,53 @@ def logical_line(units: Sequence[Unit], i: int) -> tuple[str, int]:
     if j == i + 1:
         return unit.text, j
     return " ".join(u.text for u in units[i:j]), j
+
+
+_IMAGE = (
+    r"!\[[^\[\]\n]*\]"  # `![alt]`: no brackets inside
+    r"\((?:<[^<>\n]*>|(?:[^\s()<>]|\([^\s()<>]*\))+)"  # `(path` or `(<path>`
+    r"""(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"""  # a title, then `)`
+    r"|!\[\[[^\[\]\n]+\]\]"  # `![[file.png]]`, `![[file.png|300]]`
+    r"|<img(?:\s[^<>\n]*)?/?>"  # `<img src="…">`
+)
+_IMAGE_LINE = re.compile(rf"(?:{_IMAGE})(?:[ ]*(?:{_IMAGE}))*")
+_EMBED = re.compile(r"!\[\[([^\[\]\n]+)\]\]")
+
+
+def is_image_line(text: str) -> bool:
+    """Whether a line is images only: `![alt](path)`, an Obsidian `![[file.png]]` embed or
+    `<img …>`, one or more. Told by their shape alone; an odd spelling (brackets in the alt
+    text, `![[note]]` of no image file) is not one: what it is not sure of is text."""
+    if text[:1] not in "!<" or _IMAGE_LINE.fullmatch(text) is None:
+        return False
+    # An embed is an image only for an image file's name, as rendering decides.
+    return "![[" not in text or all(
+        PurePath(target.partition("|")[0].strip()).suffix.lower() in IMAGE_SUFFIXES
+        for target in _EMBED.findall(text)
+    )
+
+
+def with_images(units: Sequence[Unit], i: int, j: int, back: str) -> tuple[str, int]:
+    """A one-line card's back with the image lines right under its line, and the index after.
+
+    From units[j] on, the lines of units[i]'s paragraph that are only images (is_image_line)
+    belong to its card: each is added on a line of its own, as a `Q:`/`A:` answer keeps its
+    lines, so the card shows the picture under the definition. Any other line is left to
+    the rules, as before. A list item's lines are all in its text already.
+    """
+    unit = units[i]
+    if unit.kind != "text":
+        return back, j
+    k = j
+    while (
+        k < len(units)
+        and units[k].group == unit.group
+        and units[k].kind == "text"
+        and is_image_line(units[k].text)
+    ):
+        back += "\n" + units[k].text
+        k += 1
+    return back, k
 
 
 def paragraph_end(units: Sequence[Unit], i: int) -> int:

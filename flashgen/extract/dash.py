@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match, logical_line
+from flashgen.extract.base import Match, logical_line, with_images
 from flashgen.extract.outline import Unit
 from flashgen.extract.terms import split_dash
 
@@ -26,4 +26,5 @@ def match(units: Sequence[Unit], i: int) -> Match | None:
     found = split_dash(text)
     if found is None:
         return None
-    return Match((Draft("definition", found[0], found[1], line=unit.line),), j)
+    back, j = with_images(units, i, j, found[1])
+    return Match((Draft("definition", found[0], back, line=unit.line),), j)

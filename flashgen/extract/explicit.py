@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match, logical_line
+from flashgen.extract.base import Match, logical_line, with_images
 from flashgen.extract.outline import Unit
 from flashgen.extract.terms import continues, split_any, strip_emphasis
 
@@ -102,6 +102,7 @@ def double_colon(units: Sequence[Unit], i: int) -> Match | None:
     term, definition = strip_emphasis(m.group("t")), (m.group("d") or "").strip()
     if not definition:
         return Match((), j, ((unit.line, f"'{term} ::' has no definition after '::'"),))
+    definition, j = with_images(units, i, j, definition)
     return Match((Draft("definition", term, definition, line=unit.line),), j)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from flashgen.cards import Draft
 from flashgen.extract import cloze, explicit
-from flashgen.extract.base import Match, flat, indented, items_end, may_have_marks
+from flashgen.extract.base import Match, flat, indented, items_end, may_have_marks, with_images
 from flashgen.extract.outline import Unit
 from flashgen.extract.sentence import is_definition_lead_in, split_lead_in
 from flashgen.extract.terms import is_label, is_title, is_url, split_any, strip_emphasis
@@ -161,8 +161,11 @@ def lead_in(units: Sequence[Unit], i: int) -> Match | None:
             continue
         found = _definition(text)
         if found is not None:
-            drafts.append(Draft("definition", found[0], found[1], line=units[j].line))
-        elif not _is_noise(text):
+            back, after = with_images(units, j, j + 1, found[1])
+            drafts.append(Draft("definition", found[0], back, line=units[j].line))
+            j = after
+            continue
+        if not _is_noise(text):
             lines.append(text)
         j += 1
     if lines:

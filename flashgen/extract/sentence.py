@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract.base import Match, flat, logical_line, paragraph_end
+from flashgen.extract.base import Match, flat, logical_line, paragraph_end, with_images
 from flashgen.extract.outline import Unit
 from flashgen.extract.terms import looks_like_term, strip_emphasis
 
@@ -124,7 +124,8 @@ def lead_in(units: Sequence[Unit], i: int) -> Match | None:
     found = split_lead_in(text)
     if found is None:
         return None
-    return Match((Draft("definition", found[0], found[1], line=unit.line),), j)
+    back, j = with_images(units, i, j, found[1])
+    return Match((Draft("definition", found[0], back, line=unit.line),), j)
 
 
 def is_definition_lead_in(text: str) -> bool:
