@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 from flashgen.build import extract_all
@@ -78,7 +79,8 @@ def empty_definitions(note: Note, cards: Sequence[Card]) -> Iterable[Problem]:
     """
     starts = {c.source.line for c in cards}
     units = outline(note.body, note.body_line)
-    for unit, after in zip(units, (*units[1:], None), strict=True):
+    # Each unit with the one after it (None after the last); an empty note has no units.
+    for unit, after in zip_longest(units, units[1:]):
         text = unit.text.strip()
         if unit.kind not in ("text", "item") or not (unit.first and unit.last):
             continue

@@ -18,8 +18,23 @@ DEFAULT_MAX_NOTE_BYTES = 10 * 1024 * 1024
 """Notes larger than this are skipped with a warning (pasted logs, exports)."""
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+"""YAML 1.2's booleans: YAML 1.1 also reads yes/no/on/off/y/n as booleans, so `tags: [on]`
+would be the tag `True`; those stay the text the student wrote."""
+
+
+def _yaml12_booleans(loader: type[yaml.SafeLoader | yaml.CSafeLoader]) -> None:
+    """Make only true/false booleans for `loader` (a subclass: SafeLoader stays as it is)."""
+    loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+        for first, resolvers in loader.yaml_implicit_resolvers.items()
+    }
+    loader.add_implicit_resolver(_BOOL_TAG, _BOOL, list("tTfF"))
+
+
 class _BoundedLoader(yaml.SafeLoader):
-    """SafeLoader that refuses YAML alias bombs ("billion laughs")."""
+    """SafeLoader that refuses YAML alias bombs ("billion laughs"), with YAML 1.2 booleans."""
 
     _alias_count = 0
 
@@ -34,7 +49,16 @@ class _BoundedLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+_yaml12_booleans(_BoundedLoader)
+
+_FAST_LOADER: type[yaml.CSafeLoader] | None = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastLoader(yaml.CSafeLoader):
+        """libyaml's SafeLoader with the same booleans as `_BoundedLoader`."""
+
+    _yaml12_booleans(_FastLoader)
+    _FAST_LOADER = _FastLoader
 
 
 def _load_yaml(text: str) -> object:

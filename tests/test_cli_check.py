@@ -94,6 +94,20 @@ def test_warnings_exit_0_unless_strict(in_tmp: Path) -> None:
     assert run_cli("check", "--strict") == (1, expected, "Checked 2 notes: 1 warning.\n")
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("", 1), ("  \n\n\t\n", 1), ("---\ntitle: x\n---\n", 4)],
+    ids=["empty", "whitespace", "frontmatter-only"],
+)
+def test_a_note_with_no_body_warns_like_build(in_tmp: Path, text: str, line: int) -> None:
+    write(in_tmp, "notes/a.md", text)
+    expected = f"notes/a.md:{line}: warning: no cards found in this note\n"
+    assert run_cli("check") == (0, expected, "Checked 1 note: 1 warning.\n")
+    code, _, err = run_cli("build")
+    assert code == 0
+    assert err.splitlines()[0] == f"notes/a.md:{line}: no cards found in this note"
+
+
 def test_quiet_drops_the_summary(in_tmp: Path) -> None:
     write(in_tmp, "notes/a.md", GOOD)
     assert run_cli("check", "-q") == (0, "", "")

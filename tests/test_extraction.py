@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -78,6 +79,53 @@ def test_frontmatter_reverse_applies_to_definitions_only(in_tmp: Path) -> None:
     ]
     ex = extract_text(in_tmp, "---\nflashgen: {reverse: true}\n---\n" + ALL_KINDS)
     assert ex.cards[0].reverse
+
+
+def test_yes_no_on_off_in_frontmatter_are_the_text_written(in_tmp: Path) -> None:
+    # YAML 1.1 reads these as booleans: `tags: [on]` became the tag `True`.
+    ex = extract_text(
+        in_tmp,
+        "---\ntags: [on, yes, off]\ndeck: No\nid: y\nreverse: true\n---\n# T\n\n"
+        "Osmosis: water moving.\n",
+    )
+    assert ex.problems == ()
+    assert [(c.kind, c.reverse, c.deck, c.tags) for c in ex.cards] == [
+        ("definition", True, "No", ("flashgen::source::y", "off", "on", "yes"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "meta"),
+    [
+        (
+            "tags: [on, yes, off, no, y, n, On, YES, Off, NO, Y, N]\n",
+            {"tags": ["on", "yes", "off", "no", "y", "n", "On", "YES", "Off", "NO", "Y", "N"]},
+        ),
+        (
+            "tags: on yes\ndeck: off\ntitle: n\nid: Yes\n",
+            {"tags": "on yes", "deck": "off", "title": "n", "id": "Yes"},
+        ),
+        (
+            "reverse: true\nflashgen: {cloze: false, definitions: TRUE, qa: False}\n",
+            {"reverse": True, "flashgen": {"cloze": False, "definitions": True, "qa": False}},
+        ),
+        ("yes: on\nno: off\ntrue: false\n", {"yes": "on", "no": "off", True: False}),
+        ("tags: [2024, 3.5, ~, '', 'on']\n", {"tags": [2024, 3.5, None, "", "on"]}),
+    ],
+)
+def test_both_yaml_loaders_read_the_same(text: str, meta: dict[object, object]) -> None:
+    from flashgen import notes
+
+    assert yaml.load(text, Loader=notes._BoundedLoader) == meta
+    assert notes._load_yaml(text) == meta
+    if notes._FAST_LOADER is None:
+        pytest.skip("PyYAML without libyaml")
+    assert yaml.load(text, Loader=notes._FAST_LOADER) == meta
+
+
+def test_yaml_booleans_of_other_loaders_are_left_alone() -> None:
+    # flashgen.notes (imported above) changes only its own loaders.
+    assert yaml.safe_load("a: on\nb: no\n") == {"a": True, "b": False}
 
 
 def test_bad_frontmatter_options_are_reported(in_tmp: Path) -> None:
