@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +17,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from flashgen.cards import Card, Problem, SourceRef
+from flashgen.errors import FlashgenError
 from flashgen.extract import Options, extract
+from flashgen.forked import release_sigint, sigint_held
 from flashgen.identity import card_entry
 from flashgen.media import Media, MediaFiles
 from flashgen.notes import read_note
@@ -184,6 +187,12 @@ _worker: tuple[Options, MediaFiles] | None = None
 
 def _init_worker(options: Options, max_media_bytes: int, parent: int) -> None:
     global _worker
+    # Ctrl-C is the build's to handle: a terminal sends SIGINT to every process of the
+    # group, and a worker stopped by it at a random point would leave its pipe half
+    # written, and the pool waiting for ever. A SIGINT that came while the worker started
+    # was held back (`sigint_held`): ignored, it is dropped.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    release_sigint()
     _worker = (options, MediaFiles(max_media_bytes))
     # The build's pid comes from the build: a worker whose build was killed before this ran
     # has another parent already, and watching that one would keep it waiting for ever.
@@ -218,7 +227,9 @@ def process_notes(
     """Process (path, root) jobs in order; in a process pool when there are enough of them.
 
     Each note comes as its work (None when a worker made it and not `decode`), the work
-    marshalled (`to_plain`) and its `Light` form.
+    marshalled (`to_plain`) and its `Light` form. Stopped early (Ctrl-C, an error, the
+    iterator closed), it does not wait for the notes not yet parsed: the pool's workers
+    finish the chunk in hand and leave.
     """
     cpus = workers if workers is not None else (os.cpu_count() or 1)
     if cpus < 2 or len(jobs) < PARALLEL_MIN_NOTES:
@@ -228,16 +239,31 @@ def process_notes(
             if progress is not None:
                 progress(done + 1)
         return
-    from concurrent.futures import ProcessPoolExecutor  # only for a pool's worth of notes
+    # Only for a pool's worth of notes.
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     plain_jobs = [(str(p), str(r)) for p, r in jobs]
     chunk = max(1, min(32, len(jobs) // (cpus * 8)))
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=cpus,
         initializer=_init_worker,
         initargs=(options, files.max_bytes, os.getpid()),
-    ) as pool:
-        for done, (blob, packed) in enumerate(pool.map(_work_blob, plain_jobs, chunksize=chunk)):
+    )
+    finished = False
+    try:
+        # The workers are forked by the first submission (map submits every chunk at once):
+        # with Ctrl-C held back, so that each starts with it blocked and then ignores it.
+        with sigint_held():
+            results = pool.map(_work_blob, plain_jobs, chunksize=chunk)
+        for done, (blob, packed) in enumerate(results):
             yield from_plain(marshal.loads(blob)) if decode else None, blob, marshal.loads(packed)
             if progress is not None:
                 progress(done + 1)
+        finished = True
+    except BrokenProcessPool as exc:
+        raise FlashgenError(
+            f"a process parsing notes ended unexpectedly ({exc}); run the build again"
+        ) from exc
+    finally:
+        pool.shutdown(wait=finished, cancel_futures=not finished)
