@@ -105,9 +105,9 @@ def compiled_copy(dest: Path) -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(dest / "flashgen")], check=True)
 
 
-def cards_written(out: Path) -> Any:
+def cards_written(out: Path, notes: Path) -> Any:
     """The lock without mod times, and each package's notes and cards (ids, fields, decks)."""
-    lock = json.loads((out / "flashgen.lock.json").read_text(encoding="utf-8"))
+    lock = json.loads((notes / "flashgen.lock.json").read_text(encoding="utf-8"))
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
@@ -157,6 +157,8 @@ def main() -> None:
         for run in range(args.runs):
             for n, (name, root) in enumerate(variants.items()):
                 log(f"  {name}: cold build {run + 1}/{args.runs}")
+                # the lock lives with the notes: without it, each of these is a first build
+                (corpus / "flashgen.lock.json").unlink(missing_ok=True)
                 out, cache = tmp / f"out-{run}-{n}", tmp / f"cache-{run}-{n}"
                 env = flashgen_env(XDG_CACHE_HOME=str(cache))
                 env["PYTHONPATH"] = os.pathsep.join([str(root), env["PYTHONPATH"]])
@@ -164,7 +166,7 @@ def main() -> None:
                     measure(flashgen_cmd("build", corpus, "-o", out, "-q"), env=env, cwd=tmp)
                 )
                 if run == args.runs - 1:
-                    written[name] = cards_written(out)
+                    written[name] = cards_written(out, corpus)
                 shutil.rmtree(out)
                 shutil.rmtree(cache, ignore_errors=True)
     pure, fast = (samples[name] for name in variants)

@@ -153,6 +153,8 @@ def bench_size(files: int, tools: list[Tool], runs: int) -> list[list[str]]:
                 out.mkdir()
                 log(f"  {files} notes, run {i + 1}/{runs}: {t.name}")
                 cmd = t.command(corpus / t.syntax, out)
+                # flashgen keeps its lock with the notes: gone, each run is a cold build
+                (corpus / t.syntax / "flashgen.lock.json").unlink(missing_ok=True)
                 # a fresh user cache too, should a tool keep one there
                 env = {**(t.env or os.environ), "XDG_CACHE_HOME": str(out / ".cache")}
                 samples[t.name].append(measure(cmd, env=env, cwd=tmp))

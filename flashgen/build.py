@@ -10,6 +10,7 @@ import errno
 import hashlib
 import marshal
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -32,12 +33,11 @@ from flashgen.cache import (
     unusable,
 )
 from flashgen.cards import Card, Extraction, Problem, SourceRef
-from flashgen.errors import FlashgenError, LockError
+from flashgen.errors import ConfigError, FlashgenError, LockError
 from flashgen.extract import Options, extract
 from flashgen.fields import LAZY_MIN_NOTES, FieldsRef, NoteFields
 from flashgen.forked import Forked, can_fork
 from flashgen.identity import (
-    LOCK_NAME,
     Lock,
     LockEntry,
     Plan,
@@ -49,6 +49,7 @@ from flashgen.identity import (
 from flashgen.increment import PackageNotes, Step, file_key, plan_changed
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.notes import display_path, read_note
+from flashgen.project import LOCK_NAME, Project, find_project, lock_to_read
 from flashgen.report import Report
 from flashgen.work import (
     Light,
@@ -113,17 +114,21 @@ def check_paths(paths: Sequence[Path]) -> None:
             raise FlashgenError(f"{given}: cannot read this folder: {exc.strerror}") from exc
 
 
-def find_notes(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Problem]]:
-    """Each note file with its notes root; folders are walked in sorted order."""
+def find_notes(
+    paths: Sequence[Path], project: Project | None = None
+) -> tuple[list[tuple[Path, Path]], list[Problem]]:
+    """Each note file with its notes root (`project.find_project`: the same root whatever
+    path is given); folders are walked in sorted order."""
     found: list[tuple[Path, Path]] = []
     problems: list[Problem] = []
     check_paths(paths)
+    where = project if project is not None else find_project(paths)
     for given in paths:
+        path = given.resolve()
         if given.is_file():
-            found.append((given.resolve(), given.resolve().parent))
+            found.append((path, where.root_of(path)))
             continue
-        root = given.resolve()
-        _walk(root, root, found, problems, given)
+        _walk(path, where.root_of(path), found, problems, given)
     return found, problems
 
 
@@ -173,10 +178,14 @@ def _walk(
 
 
 def extract_all(
-    paths: Sequence[Path], options: Options | None = None, *, progress: ProgressFn | None = None
+    paths: Sequence[Path],
+    options: Options | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    project: Project | None = None,
 ) -> list[Extraction]:
     """Read and extract every note; problems stay with their note."""
-    files, problems = find_notes(paths)
+    files, problems = find_notes(paths, project)
     out = [Extraction(None, (), tuple(problems))] if problems else []
     for done, (path, root) in enumerate(files):
         if progress is not None:
@@ -190,9 +199,11 @@ def extract_all(
     return out
 
 
-def collect_cards(paths: Sequence[Path], options: Options | None = None) -> BuildResult:
+def collect_cards(
+    paths: Sequence[Path], options: Options | None = None, project: Project | None = None
+) -> BuildResult:
     """Cards and problems, without writing anything."""
-    return _collected(extract_all(paths, options))
+    return _collected(extract_all(paths, options, project=project))
 
 
 def _collected(exs: Sequence[Extraction]) -> BuildResult:
@@ -210,6 +221,7 @@ def read_changed(
     on_parsed: Callable[[int, Light, bytes, Stored | None], None] | None = None,
     *,
     keep: bool = True,
+    whole: bool = True,
 ) -> tuple[list[CachedNote | None], dict[int, NoteWork]]:
     """Look every note up in the cache; parse the others (across cores when there are many).
 
@@ -217,7 +229,8 @@ def read_changed(
     (none when not `keep`: the works are then never decoded in this process);
     `on_parsed(i, light, blob, stored)` is told of each parsed note as it arrives (while
     the pool works): its `Light` form, its work marshalled, and its cards' keys and fields
-    as the cache keeps them (None if it does not).
+    as the cache keeps them (None if it does not). Only a `whole` build (every note of
+    the notes folders) forgets the cached notes it did not find.
     """
     hits: list[CachedNote | None] = [
         cache.lookup(path) if cache is not None else None for path, _ in files
@@ -238,7 +251,7 @@ def read_changed(
         stored = cache.put(files[i][0], light, blob) if cache is not None else None
         if on_parsed is not None:
             on_parsed(i, light, blob, stored)
-    if cache is not None:
+    if cache is not None and whole:
         cache.keep_only({str(path) for path, _ in files})
     return hits, parsed
 
@@ -291,12 +304,14 @@ def gather(
     *,
     progress: ProgressFn | None = None,
     found: tuple[list[tuple[Path, Path]], list[Problem]] | None = None,
+    project: Project | None = None,
 ) -> tuple[list[NoteWork], list[Problem]]:
     """Every note's cards and rendered fields: from the cache when unchanged, else parsed
     (across cores when there are many). Returns the works in file order and folder problems."""
-    files, problems = found if found is not None else find_notes(paths)
+    files, problems = found if found is not None else find_notes(paths, project)
     opts = options or Options()
-    hits, parsed = read_changed(files, opts, max_media_bytes, cache, progress)
+    whole = project is None or project.whole
+    hits, parsed = read_changed(files, opts, max_media_bytes, cache, progress, whole=whole)
     works = _works(hits, parsed, files, opts, max_media_bytes, cache)
     return works, [*problems, *(cache.problems if cache is not None else [])]
 
@@ -407,10 +422,13 @@ def plan_build(
     *,
     progress: ProgressFn | None = None,
     total: int = 0,
+    project: Project | None = None,
 ) -> tuple[Plan, Planned]:
     """Settle every card's identity against the lock: a build without writing.
 
     Returns the plan and what else the notes gave (`total`: how many, for `progress`).
+    A partial build (`project.scope`) plans only the lock's cards whose notes it covers;
+    the others are in `Planned.outside`, for the new lock as they are.
     """
     held: list[NotePart] = []
     cards = 0
@@ -430,12 +448,42 @@ def plan_build(
         for fk, name, path in part.media:
             media.setdefault(fk, {})[name] = path
             paths.add(str(path))
-    plan = plan_lock(_Built(held), lock.cards, now, prune)
+    inside, outside = _split_lock(lock.cards, held, project)
+    plan = plan_lock(_Built(held), inside, now, prune, (e.guid for e in outside.values()))
+    if outside:
+        plan = replace(plan, cards={**plan.cards, **outside})
     problems.extend(image_problems)
     problems.extend(plan.problems)
     return plan, Planned(
-        media, tuple(sorted(paths)), tuple(problems), (cards, len(decks)), bool(image_problems)
+        media,
+        tuple(sorted(paths)),
+        tuple(problems),
+        (cards, len(decks)),
+        bool(image_problems or plan.problems),
+        inside,
+        outside,
     )
+
+
+def _split_lock(
+    cards: Mapping[str, LockEntry], held: Sequence[NotePart], project: Project | None
+) -> tuple[Mapping[str, LockEntry], dict[str, LockEntry]]:
+    """The lock's cards a build plans, and those a partial build leaves as they are: cards
+    of notes it does not cover (`Project.covers_source`) that none of its notes built."""
+    if project is None or project.whole or not cards:
+        return cards, {}
+    built = {k for part in held for k in part.keys}
+    covers: dict[str, bool] = {}
+    outside: dict[str, LockEntry] = {}
+    for key, entry in cards.items():
+        note = entry.source.rsplit(":", 1)[0]
+        if note not in covers:
+            covers[note] = project.covers_source(entry.source)
+        if not covers[note] and key not in built:
+            outside[key] = entry
+    if not outside:
+        return cards, {}
+    return {k: e for k, e in cards.items() if k not in outside}, outside
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,6 +500,10 @@ class Planned:
     """Cards and decks."""
     volatile: bool
     """Some card has an image problem."""
+    inside: Mapping[str, LockEntry] = field(default_factory=dict)
+    """The old lock's cards that this build planned."""
+    outside: Mapping[str, LockEntry] = field(default_factory=dict)
+    """The old lock's cards a partial build leaves as they are (see `_split_lock`)."""
 
 
 def _plan_whole(
@@ -463,15 +515,32 @@ def _plan_whole(
     progress: ProgressFn | None,
     reset_lock: bool,
     total: int,
+    project: Project | None = None,
+    known_media: Sequence[str] = (),
 ) -> Step:
-    """Plan every card against the whole lock (a first build, or when `plan_changed` can't)."""
-    plan, planned = plan_build(parts, lock, now, prune, progress=progress, total=total)
+    """Plan every card against the whole lock (a first build, or when `plan_changed` can't).
+
+    A partial build (`project.scope`) writes the packages its notes' cards are in (with the
+    other cards they hold, as the lock has them, and those cards' images among
+    `known_media`, the images the last build used) and leaves every other package alone.
+    """
+    plan, planned = plan_build(
+        parts, lock, now, prune, progress=progress, total=total, project=project
+    )
     by_file: dict[str, list[LockEntry]] = {}
     for entry in plan.written:
         # A card removed before the lock kept fields (format 1) cannot be written again.
         if entry.fields:
             by_file.setdefault(file_key(entry.deck), []).append(entry)
-    stale = {file_key(e.deck) for e in lock.cards.values()} - set(by_file)
+    touched = {file_key(e.deck) for e in planned.inside.values()} | set(by_file)
+    media = planned.media
+    for entry in planned.outside.values():
+        fk = file_key(entry.deck)
+        if fk in by_file and entry.fields:
+            by_file[fk].append(entry)
+            _add_known_media(entry, media.setdefault(fk, {}), known_media)
+    stale = touched - set(by_file)
+    left = {file_key(e.deck) for e in planned.outside.values()} - touched
     notetypes = dict(lock.notetypes)
     models: tuple[anki.ModelName, ...] = ("basic", "cloze")
     for model in models:
@@ -487,7 +556,6 @@ def _plan_whole(
 
     # A lock as it was, with a mirror that matches it, is left alone.
     rewrite = reset_lock or new_lock != lock or mirror.index is None
-    media = planned.media
     return Step(
         plan.report,
         planned.problems,
@@ -499,7 +567,24 @@ def _plan_whole(
         planned.media_paths,
         planned.volatile,
         {m: notetypes[str(anki.MODEL_IDS[m])][1] for m in models},
+        left=frozenset(left),
     )
+
+
+_IMAGE_SRC = re.compile(r'<img [^>]*?src="([^"/]+)"')
+
+
+def _add_known_media(entry: LockEntry, media: dict[str, Path], known: Sequence[str]) -> None:
+    """The images a card a partial build did not read still shows, found among `known` (the
+    image files the last build used, by their media names) and added to `media`."""
+    names = {n for f in entry.fields for n in _IMAGE_SRC.findall(f)} - media.keys()
+    if not names:
+        return
+    files = MediaFiles()
+    for path in known:
+        found = files.named(Path(path))
+        if found is not None and found.name in names:
+            media[found.name] = found.path
 
 
 def diff_decks(
@@ -507,51 +592,68 @@ def diff_decks(
     out_dir: Path,
     options: Options | None = None,
     max_media_bytes: int = MAX_MEDIA_BYTES,
+    *,
+    prune: bool = False,
+    project: Project | None = None,
 ) -> BuildResult:
-    """What `build_decks` would change, against the lock in `out_dir`; writes nothing."""
-    fp = fingerprint(options or Options(), max_media_bytes)
+    """What `build_decks` would change (with `prune`: also what it would forget); writes
+    nothing."""
+    where = project if project is not None else find_project(paths)
+    fp = fingerprint(options or Options(), max_media_bytes, where.roots)
     cache = NoteCache.load(out_dir, fp, writable=False)
-    works, found = gather(paths, options, max_media_bytes, cache)
+    works, found = gather(paths, options, max_media_bytes, cache, project=where)
     cache.close()
-    lock = load_lock(out_dir / LOCK_NAME)
+    lock = load_lock(lock_to_read(where, out_dir))
     now = int(time.time())
-    plan, planned = plan_build((work_part(w, now) for w in works), lock, now)
+    plan, planned = plan_build((work_part(w, now) for w in works), lock, now, prune, project=where)
     cards = tuple(c for w in works for c in w.cards)
     return BuildResult(cards, (*found, *planned.problems), report=plan.report)
 
 
 @contextlib.contextmanager
-def build_guard(out_dir: Path) -> Iterator[None]:
-    """One build at a time per output folder: a second one waits briefly, then fails clearly."""
+def build_guard(out_dir: Path, lock_dir: Path | None = None) -> Iterator[None]:
+    """One build at a time per output folder, and per lock (`lock_dir`, the folder holding
+    it, is locked itself: no file is added beside the notes): a second build waits
+    briefly, then fails clearly."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         yield
         return
     guard = out_dir / ".flashgen.build.lock"
-    with open(guard, "a+") as fh:
+    with open(guard, "a+") as fh, contextlib.ExitStack() as held:
+        fds = [(fh.fileno(), out_dir)]
+        if lock_dir is not None and lock_dir.resolve() != out_dir.resolve():
+            fd = os.open(lock_dir, os.O_RDONLY)
+            held.callback(os.close, fd)
+            fds.append((fd, lock_dir))
         deadline = time.monotonic() + GUARD_WAIT_SECONDS
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
-                    raise LockError(
-                        f"another flashgen build is writing to {out_dir}; wait for it to finish "
-                        "and run the build again"
-                    ) from exc
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        for fd, where in fds:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    held.callback(fcntl.flock, fd, fcntl.LOCK_UN)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES) or (
+                        time.monotonic() > deadline
+                    ):
+                        raise LockError(
+                            f"another flashgen build is writing to {display_path(where)}; "
+                            "wait for it to finish and run the build again"
+                        ) from exc
+                    time.sleep(0.1)
+        yield
 
 
-def remove_leftovers(out_dir: Path) -> None:
-    """Delete temporary files a killed build left behind (only ever flashgen's own names)."""
+def remove_leftovers(out_dir: Path, lock_path: Path | None = None) -> None:
+    """Delete temporary files a killed build left behind (only ever flashgen's own names),
+    beside the packages and beside the lock."""
     for pattern in (".flashgen-*.anki2", ".*.apkg.*.tmp", f".{LOCK_NAME}.*.tmp"):
         for path in out_dir.glob(pattern):
+            path.unlink(missing_ok=True)
+    if lock_path is not None:
+        for path in lock_path.parent.glob(f".{lock_path.name}.*.tmp"):
             path.unlink(missing_ok=True)
 
 
@@ -565,13 +667,24 @@ def build_decks(
     prune: bool = False,
     reset_lock: bool = False,
     progress: ProgressFn | None = None,
+    project: Project | None = None,
 ) -> BuildResult:
-    """Build every deck: one .apkg per top-level deck, plus the lock file.
+    """Build every deck: one .apkg per top-level deck, plus the lock file in the notes folder.
 
     `prune` forgets cards removed by an earlier build; `reset_lock` starts a new lock, keeping the old file
-    beside it as `.bak`.
+    beside it as `.bak`. `project` (found from `paths` when not given) says which notes folder
+    the notes' keys and decks are made against and where the lock is; a build of part of it
+    leaves every other card, deck and package as it was.
     """
     check_paths(paths)
+    where = project if project is not None else find_project(paths)
+    if reset_lock and not where.whole:
+        raise ConfigError(
+            "--reset-lock starts the whole lock again: build the whole notes folder "
+            f"({display_path(where.roots[0])}) with it"
+        )
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FlashgenError(f"{out_dir}: is a file, not a folder; choose a folder with -o DIR")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         # A name of its own: two builds starting at once must not delete each other's probe.
@@ -583,16 +696,21 @@ def build_decks(
             f"cannot write to {out_dir}: {exc.strerror}; choose another folder with -o DIR"
         ) from exc
     build_time = int(time.time()) if now is None else now
-    fp = fingerprint(options or Options(), max_media_bytes)
+    fp = fingerprint(options or Options(), max_media_bytes, where.roots)
     # A new look of the note types (CSS, templates) is a change too, though no note changed.
-    build_fp = f"{fp}|{anki.notetype_hash('basic')}|{anki.notetype_hash('cloze')}"
+    build_fp = (
+        f"{fp}|{anki.notetype_hash('basic')}|{anki.notetype_hash('cloze')}|"
+        f"{[str(p) for p in where.scope or ()]!r}"
+    )
     state = BuildState.load(out_dir)
-    files_found = find_notes(paths)
+    files_found = find_notes(paths, where)
+    lock_path = where.lock
+    old_lock = _old_lock(out_dir, lock_path)
     # Taken before any note is read: a note edited during the build is built again next time.
     note_stats = [stat_key(path) for path, _ in files_found[0]]
-    if not (prune or reset_lock) and state.inputs:
+    if not (prune or reset_lock or old_lock) and state.inputs:
         packages = [out_dir / f"{k}.apkg" for k in sorted(state.packages)]
-        if state.digest(build_fp, note_stats, out_dir / LOCK_NAME, packages) == state.inputs:
+        if state.digest(build_fp, note_stats, lock_path, packages) == state.inputs:
             return _unchanged(state, files_found[1], packages)
     # Parsing runs before the guard is taken: the pool's worker processes must not inherit
     # (and, if the build is killed, keep holding) the guard's lock.
@@ -601,7 +719,7 @@ def build_decks(
     # Only a rebuild against the lock the cache was saved with can plan the changed notes
     # alone; a whole plan needs no note's cards, only their parts (and a large build leaves
     # the cards' fields in the cache: memory does not grow with every field of a vault).
-    incremental = not (prune or reset_lock) and bool(cache.lock_identity)
+    incremental = where.whole and not (prune or reset_lock) and bool(cache.lock_identity)
     lazy = len(files) >= LAZY_MIN_NOTES
     made: dict[int, NotePart] = {}
 
@@ -613,12 +731,13 @@ def build_decks(
 
     opts = options or Options()
     hits, parsed = read_changed(
-        files, opts, max_media_bytes, cache, progress, prepare, keep=incremental
+        files, opts, max_media_bytes, cache, progress, prepare, keep=incremental, whole=where.whole
     )
     found = [*found, *cache.problems]
-    with build_guard(out_dir):
-        remove_leftovers(out_dir)
-        lock_path = out_dir / LOCK_NAME
+    with build_guard(out_dir, lock_path.parent):
+        remove_leftovers(out_dir, lock_path)
+        moved = _move_old_lock(old_lock, lock_path) if old_lock is not None else None
+        lock_problems = _lock_warnings(out_dir, lock_path, moved)
         backup = _reset_lock(lock_path) if reset_lock else None
         mirror = LockMirror.for_output(out_dir)
         kept_ok = _kept_collections(out_dir, state)  # read once: planning and writing ask
@@ -646,11 +765,20 @@ def build_decks(
             parts = _parts(hits, made, files, opts, max_media_bytes, cache, build_time, lazy)
             lock = Lock() if reset_lock else mirror.load(lock_path)
             step = _plan_whole(
-                parts, lock, build_time, prune, mirror, progress, reset_lock, len(files)
+                parts,
+                lock,
+                build_time,
+                prune,
+                mirror,
+                progress,
+                reset_lock,
+                len(files),
+                where,
+                state.media,
             )
             made.clear()  # the plan holds what it needs of each note
             found = [*files_found[1], *cache.problems]
-        problems = [*found, *step.problems]
+        problems = [*lock_problems, *found, *step.problems]
         mods = {m: step.notetypes_mod[m] for m in step.notetypes_mod}
         written: list[Path] = []
         rewritten = []
@@ -707,16 +835,27 @@ def build_decks(
                     warning = unusable(_collection_path(out_dir, file_key), damaged)
                     problems.append(warning)
                     cache.problems.append(warning)
-                packages_state[file_key] = [digest, *stat_key(target)[1:]]
+                # A partial build puts the cards it did not read after the others: the next
+                # whole build writes such a package again, in the notes' order.
+                mark = digest if where.whole else f"partial {digest}"
+                packages_state[file_key] = [mark, *stat_key(target)[1:]]
                 kept = _collection_path(out_dir, file_key)
                 if file_key in step.updates or file_key in big:
                     collections[file_key] = file_identity(kept.stat())
+            for file_key in step.left:  # a partial build's other packages, as they were
+                if file_key in state.packages:
+                    packages_state[file_key] = state.packages[file_key]
+                if file_key in state.collections:
+                    collections[file_key] = state.collections[file_key]
             for file_key in sorted(step.stale):
                 # Its cards all went to other decks or were pruned: an old copy could only
                 # bring them back on a later import.
                 (out_dir / f"{file_key}.apkg").unlink(missing_ok=True)
-            if cache.lock_identity != mirror.identity:
-                cache.lock_identity = mirror.identity
+            # Only a whole build leaves what `plan_changed` needs (every package in the notes'
+            # order); after a partial one, the next build plans whole.
+            identity = mirror.identity if where.whole else ""
+            if cache.lock_identity != identity:
+                cache.lock_identity = identity
                 cache.dirty = True
             cache.save()
             cache.close()
@@ -724,7 +863,7 @@ def build_decks(
             for file_key in state.collections.keys() - collections.keys():
                 _collection_path(out_dir, file_key).unlink(missing_ok=True)
             state.collections = collections
-            state.media = list(step.media)
+            state.media = list(step.media) if where.whole else sorted({*state.media, *step.media})
             state.summary = {
                 "cards": step.counts[0],
                 "decks": step.counts[1],
@@ -750,6 +889,8 @@ def build_decks(
     report = step.report
     if backup is not None:
         report = replace(report, lock_backup=display_path(backup))
+    if moved is not None:
+        report = replace(report, lock_moved=moved)
     return BuildResult(
         (),
         tuple(problems),
@@ -879,6 +1020,57 @@ def _unchanged(state: BuildState, problems: list[Problem], packages: list[Path])
     ]
     counts = (int(summary.get("cards", 0)), int(summary.get("decks", 0)))  # type: ignore[call-overload]
     return BuildResult((), (*problems, *cached), tuple(packages), Report(), counts=counts)
+
+
+def _old_lock(out_dir: Path, lock_path: Path) -> Path | None:
+    """A lock an older flashgen left in the output folder, to move to `lock_path` (once)."""
+    old = out_dir / LOCK_NAME
+    if old.resolve() == lock_path.resolve() or lock_path.exists() or not old.is_file():
+        return None
+    return old
+
+
+def _move_old_lock(old: Path, lock_path: Path) -> str:
+    """Move the lock from the output folder to the notes folder; returns what to say."""
+    try:
+        write_atomic(lock_path, old.read_bytes())
+        old.unlink()
+    except OSError as exc:
+        raise FlashgenError(
+            f"cannot move the lock file {display_path(old)} to {display_path(lock_path)}: "
+            f"{exc.strerror}"
+        ) from exc
+    return f"{display_path(old)} → {display_path(lock_path)}"
+
+
+def _lock_warnings(out_dir: Path, lock_path: Path, moved: str | None) -> list[Problem]:
+    """A warning when packages exist but their lock is missing, or an old lock lies beside
+    them that this build does not read."""
+    if moved is not None:
+        return []
+    old = out_dir / LOCK_NAME
+    if lock_path.exists():
+        if old.is_file() and old.resolve() != lock_path.resolve():
+            return [
+                Problem(
+                    SourceRef(display_path(old), 1),
+                    f"an older lock file, not read: the lock is {display_path(lock_path)}; "
+                    "delete this one",
+                )
+            ]
+        return []
+    packages = sorted(out_dir.glob("*.apkg"))
+    if not packages:
+        return []
+    return [
+        Problem(
+            SourceRef(display_path(lock_path), 1),
+            f"no lock file, but {display_path(out_dir)} holds {len(packages)} package"
+            f"{'s' * (len(packages) != 1)} from an earlier build: cards renamed or removed "
+            "since then come back as new cards; restore the lock from version control if "
+            "you have it",
+        )
+    ]
 
 
 def _reset_lock(lock_path: Path) -> Path | None:

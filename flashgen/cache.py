@@ -74,14 +74,27 @@ COMPACT_SLACK = 1 << 20
 than this many bytes, is works no entry points to any more."""
 
 
-def fingerprint(options: Options, max_media_bytes: int) -> str:
-    """What, besides a note's own bytes, decides its cards and fields (paths in messages and
-    Source fields are relative to the working directory, so it counts too)."""
+def fingerprint(options: Options, max_media_bytes: int, roots: Sequence[Path] = ()) -> str:
+    """What, besides a note's own bytes, decides its cards and fields: the settings, the
+    notes folders keys and decks are made against, the versions of flashgen and of the
+    libraries that read and render notes, and the working directory (paths in messages and
+    Source fields are relative to it)."""
+    import pygments
+    import yaml
+
+    from flashgen.verified import INSTALLED
+
     settings = [
         sorted(v) if isinstance(v, frozenset) else v
         for v in (getattr(options, f.name) for f in fields(options))
     ]
-    text = f"{FORMAT}|{__version__}|{settings!r}|{max_media_bytes}|{os.getcwd()}"
+    versions = sorted(
+        {**INSTALLED, "pygments": pygments.__version__, "PyYAML": yaml.__version__}.items()
+    )
+    text = (
+        f"{FORMAT}|{__version__}|{settings!r}|{max_media_bytes}|{os.getcwd()}|"
+        f"{[str(r) for r in roots]!r}|{versions!r}"
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

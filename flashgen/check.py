@@ -14,6 +14,7 @@ from flashgen.extract import Options
 from flashgen.extract.outline import outline
 from flashgen.extract.terms import looks_like_term, strip_emphasis
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
+from flashgen.project import Project
 from flashgen.render import render
 
 LONG_TERM_WORDS = 8
@@ -96,10 +97,13 @@ def empty_definitions(note: Note, cards: Sequence[Card]) -> Iterable[Problem]:
 
 
 def check_notes(
-    paths: Sequence[Path], options: Options | None = None, max_media_bytes: int = MAX_MEDIA_BYTES
+    paths: Sequence[Path],
+    options: Options | None = None,
+    max_media_bytes: int = MAX_MEDIA_BYTES,
+    project: Project | None = None,
 ) -> CheckResult:
     """Read, extract and render every note without writing anything; collect every problem."""
-    extractions = extract_all(paths, options)
+    extractions = extract_all(paths, options, project=project)
     media = MediaFiles(max_media_bytes)
     problems: list[Problem] = []
     files: set[str] = set()

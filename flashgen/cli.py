@@ -27,6 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
     from flashgen.build import BuildResult
+    from flashgen.config import Config
 
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,15 +110,26 @@ def build(
     settings: tuple[str, ...],
 ) -> None:
     """Build .apkg decks from notes (default: notes/) into decks/."""
+    from flashgen.config import load_config
+
+    cfg = load_config(paths, out_dir, settings)
+    result = _build(cfg, quiet, prune=prune, reset_lock=reset_lock)
+    warnings = _report_build(result, cfg.output, quiet, verbose)
+    if strict and warnings:
+        raise SystemExit(1)
+
+
+def _build(
+    cfg: Config, quiet: bool, *, prune: bool = False, reset_lock: bool = False
+) -> BuildResult:
+    """One build of `cfg`'s notes, with a progress bar unless `quiet` (`build`, `watch`)."""
     from contextlib import closing
 
     from flashgen.build import build_decks
-    from flashgen.config import load_config
     from flashgen.output import Progress
 
-    cfg = load_config(paths, out_dir, settings)
     with closing(Progress(show=not quiet)) as progress:
-        result = build_decks(
+        return build_decks(
             cfg.notes,
             cfg.output,
             cfg.options(),
@@ -125,10 +137,8 @@ def build(
             prune=prune,
             reset_lock=reset_lock,
             progress=progress,
+            project=cfg.where,
         )
-    warnings = _report_build(result, cfg.output, quiet, verbose)
-    if strict and warnings:
-        raise SystemExit(1)
 
 
 def _report_build(result: BuildResult, out_dir: Path, quiet: bool, verbose: bool = False) -> int:
@@ -183,13 +193,26 @@ def list_command(
     from flashgen.build import collect_cards
     from flashgen.config import load_config
     from flashgen.export import card_json, delimited, known_guids, matches, table
+    from flashgen.project import lock_to_read
 
     cfg = load_config(paths, None, settings)
-    result = collect_cards(cfg.notes, cfg.options())
+    result = collect_cards(cfg.notes, cfg.options(), cfg.where)
     _report_problems(result.problems, quiet)
+    # A --deck that names no deck is a typo, not an empty list (--kind may still empty it).
+    by_deck = {c.deck: c for c in result.cards}
+    for deck in decks:
+        if not any(matches(c, (deck,), ()) for c in by_deck.values()):
+            from flashgen.errors import FlashgenError
+
+            known = ", ".join(sorted(by_deck, key=str.casefold))
+            raise FlashgenError(
+                f"no deck matches '{deck}'; the decks are: {known}"
+                if known
+                else f"no deck matches '{deck}'; no cards were found in the notes"
+            )
     cards = [c for c in result.cards if matches(c, decks, kinds)]
     if fmt == "json":
-        guids = known_guids(cfg.output)
+        guids = known_guids(lock_to_read(cfg.where, cfg.output))
         data = [card_json(c, guids.get(c.key)) for c in cards]
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     elif fmt in ("csv", "tsv"):
@@ -220,7 +243,7 @@ def check(
     from flashgen.output import echo, plural, problem_line
 
     cfg = load_config(paths, None, settings)
-    result = check_notes(cfg.notes, cfg.options(), cfg.media_max_bytes)
+    result = check_notes(cfg.notes, cfg.options(), cfg.media_max_bytes, cfg.where)
     if fmt == "json":
         rows = [
             {"path": p.source.path, "line": p.source.line, "level": p.level, "message": p.message}
@@ -267,7 +290,7 @@ def preview(
 
     cfg = load_config(paths, None, settings)
     target = out_file or cfg.output / "preview.html"
-    result = write_preview(cfg.notes, target, cfg.options(), cfg.media_max_bytes)
+    result = write_preview(cfg.notes, target, cfg.options(), cfg.media_max_bytes, cfg.where)
     _report_problems(result.problems, quiet)
     if not quiet:
         echo(f"Wrote {target}: {plural(result.cards, 'card')} in {plural(result.decks, 'deck')}")
@@ -289,26 +312,15 @@ def watch(
     settings: tuple[str, ...],
 ) -> None:
     """Rebuild the decks each time a note is saved; Ctrl-C stops."""
-    from contextlib import closing
-
-    from flashgen.build import build_decks
     from flashgen.config import load_config
-    from flashgen.output import Progress, echo
+    from flashgen.output import echo
     from flashgen.watch import watch_notes
 
     cfg = load_config(paths, out_dir, settings)
 
     def rebuild() -> None:
         now = load_config(paths, out_dir, settings)
-        with closing(Progress(show=not quiet)) as progress:
-            result = build_decks(
-                now.notes,
-                now.output,
-                now.options(),
-                max_media_bytes=now.media_max_bytes,
-                progress=progress,
-            )
-        _report_build(result, now.output, quiet, verbose)
+        _report_build(_build(now, quiet), now.output, quiet, verbose)
 
     watch_notes(cfg.notes, cfg.output, cfg.file, rebuild, say=_quiet(quiet), error=echo)
 
@@ -318,12 +330,14 @@ def watch(
 @_output_option
 @_verbose_option
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes (like git diff).")
+@click.option("--prune", is_flag=True, help="Also show the removed cards `build --prune` forgets.")
 @_config_option
 def diff(
     paths: tuple[Path, ...],
     out_dir: Path | None,
     verbose: bool,
     exit_code: bool,
+    prune: bool,
     settings: tuple[str, ...],
 ) -> None:
     """Print what the next build would change, without writing anything."""
@@ -332,7 +346,14 @@ def diff(
     from flashgen.report import format_report
 
     cfg = load_config(paths, out_dir, settings)
-    result = diff_decks(cfg.notes, cfg.output, cfg.options(), max_media_bytes=cfg.media_max_bytes)
+    result = diff_decks(
+        cfg.notes,
+        cfg.output,
+        cfg.options(),
+        max_media_bytes=cfg.media_max_bytes,
+        prune=prune,
+        project=cfg.where,
+    )
     _report_problems(result.problems, quiet=False)
     for line in format_report(result.report, verbose):
         click.echo(line)

@@ -21,6 +21,7 @@ from flashgen.errors import ConfigError
 from flashgen.extract import Options
 from flashgen.media import MAX_MEDIA_BYTES
 from flashgen.notes import display_path
+from flashgen.project import Project, find_project
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,6 +52,13 @@ class Config:
     """The configuration file that was read, if any."""
     forced: tuple[tuple[str, bool], ...] = ()
     """Card kinds and `reverse` set on the command line: they beat frontmatter."""
+    project: Project | None = None
+    """The notes folder(s), the lock file and the part a command covers (`project`)."""
+
+    @property
+    def where(self) -> Project:
+        """`project`, found from `notes` when the configuration was not loaded from files."""
+        return self.project if self.project is not None else find_project(self.notes)
 
     @property
     def media_max_bytes(self) -> int:
@@ -255,13 +263,11 @@ def _resolve(
 ) -> Config:
     default = Config()
     notes_value = values.get("notes")
-    if paths:
-        notes = tuple(paths)
-    elif notes_value is not None:
+    configured: tuple[Path, ...] | None = None
+    if notes_value is not None:
         listed = [notes_value] if isinstance(notes_value, str) else cast(list[str], notes_value)
-        notes = tuple(_near(base, n) for n in listed)
-    else:
-        notes = default.notes
+        configured = tuple(_near(base, n) for n in listed)
+    notes = tuple(paths) if paths else configured or default.notes
     if output is None:
         out = values.get("output")
         output = _near(base, out) if isinstance(out, str) else default.output
@@ -282,4 +288,5 @@ def _resolve(
         media_max_mb=float(cast(float, values.get("media-max-mb", default.media_max_mb))),
         file=file,
         forced=tuple(forced),
+        project=find_project(notes if paths else (), configured, file),
     )

@@ -113,13 +113,13 @@ def table(cards: Sequence[Card], width: int) -> str:
     return "\n".join(lines)
 
 
-def known_guids(out_dir: Path) -> dict[str, str]:
-    """GUIDs the lock in `out_dir` settled (renamed cards keep an older one); {} without one."""
+def known_guids(lock_path: Path) -> dict[str, str]:
+    """GUIDs the lock at `lock_path` settled (renamed cards keep an older one); {} without one."""
     from flashgen.errors import LockError
-    from flashgen.identity import LOCK_NAME, load_lock
+    from flashgen.identity import load_lock
 
     try:
-        lock = load_lock(out_dir / LOCK_NAME)
+        lock = load_lock(lock_path)
     except LockError:
         return {}
     return {key: e.guid for key, e in lock.cards.items() if e.state == "live"}

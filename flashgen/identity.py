@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Literal, overload
 from flashgen.cards import Problem, SourceRef
 from flashgen.decks import SOURCE_TAG_PREFIX
 from flashgen.errors import LockError
+from flashgen.notes import display_path
 from flashgen.report import Change, Changes, DeckMove, Report
 
 if TYPE_CHECKING:
     from flashgen import rename
 
-LOCK_NAME = "flashgen.lock.json"
 LOCK_VERSION = 2
 """2 added each card's note type, fields and tags; version 1 locks are still read."""
 REMOVED_TAG = "flashgen::removed"
@@ -161,7 +161,7 @@ def read_lock_file(path: Path, *, mapped: bool = False) -> tuple[bytes | mmap.mm
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise LockError(f"cannot read lock file {path}: {exc}") from exc
+        raise LockError(f"cannot read lock file {display_path(path)}: {exc}") from exc
 
 
 def read_lock_bytes(path: Path) -> bytes | None:
@@ -181,7 +181,7 @@ def parse_lock(raw_bytes: bytes, path: Path) -> Lock:
     try:
         raw = raw_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise LockError(f"cannot read lock file {path}: {exc}") from exc
+        raise LockError(f"cannot read lock file {display_path(path)}: {exc}") from exc
     try:
         data = json.loads(raw)
         version = data["version"]
@@ -189,7 +189,7 @@ def parse_lock(raw_bytes: bytes, path: Path) -> Lock:
             raise TypeError("version")
         if version > LOCK_VERSION:
             raise LockError(
-                f"lock file {path} was written by a newer flashgen (format {version}); "
+                f"lock file {display_path(path)} was written by a newer flashgen (format {version}); "
                 "upgrade flashgen, or run with --reset-lock to start a new lock"
             )
         cards = {str(k): entry_from_json(v) for k, v in data["cards"].items()}
@@ -200,7 +200,7 @@ def parse_lock(raw_bytes: bytes, path: Path) -> Lock:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise LockError(
-            f"lock file {path} is damaged ({type(exc).__name__}: {exc}); fix it from version "
+            f"lock file {display_path(path)} is damaged ({type(exc).__name__}: {exc}); fix it from version "
             "control, or run with --reset-lock to start a new one (review history is kept, "
             "but renamed cards made before the reset may come back as new)"
         ) from exc

@@ -60,11 +60,15 @@ class Step:
     media: tuple[str, ...]
     """Image files this build's cards use."""
     volatile: bool
-    """Some card has an image problem (an image may appear later: never skip the next build)."""
+    """Some card has an image problem (an image may appear later) or the plan warned (an
+    ambiguous rename, which the next plan does not meet again): never skip the next build."""
     notetypes_mod: dict[anki.ModelName, int]
     """Each note type's modification time in the packages."""
     updates: dict[str, PackageUpdate] = field(default_factory=dict)
     """File key → changes to a large package's kept collection (`anki.update_package`)."""
+    left: frozenset[str] = frozenset()
+    """File keys of packages a partial build leaves as they are: none of its notes' cards
+    are in them (`project.Project.scope`)."""
 
 
 @lru_cache(maxsize=4096)
@@ -206,7 +210,7 @@ def plan_changed(
         write_lock if changed else None,
         (len(unchanged) + len(built_keys), len(decks)),  # disjoint: checked above
         tuple(sorted(media)),
-        bool(image_problems),
+        bool(image_problems or plan.problems),
         {m: index.notetypes[str(anki.MODEL_IDS[m])][1] for m in models},
         updates=updates,
     )

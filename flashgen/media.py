@@ -112,6 +112,11 @@ class MediaFiles:
             self._by_name[root] = index
         return index
 
+    def named(self, target: Path) -> Media | None:
+        """The image file `target` with its media name; None if it cannot be used."""
+        found = self._media(target, str(target))
+        return found if isinstance(found, Media) else None
+
     def _media(self, target: Path, ref: str) -> Media | str:
         found = self._found.get(target)
         if found is None:

@@ -26,6 +26,7 @@ from flashgen.extract import Options
 from flashgen.identity import write_atomic
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.output import plural
+from flashgen.project import Project
 from flashgen.render import Rendered, render
 
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
@@ -215,9 +216,10 @@ def write_preview(
     out_file: Path,
     options: Options | None = None,
     max_media_bytes: int = MAX_MEDIA_BYTES,
+    project: Project | None = None,
 ) -> PreviewResult:
     """Render every card of the notes into one HTML page at `out_file`."""
-    extractions = extract_all(paths, options)
+    extractions = extract_all(paths, options, project=project)
     files = MediaFiles(max_media_bytes)
     rendered = [render(card, ex.note, files) for ex in extractions for card in ex.cards]
     problems = (

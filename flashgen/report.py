@@ -114,6 +114,8 @@ class Report:
     """Removed cards forgotten by `--prune`."""
     lock_backup: str = ""
     """Where `--reset-lock` kept the previous lock file, if there was one."""
+    lock_moved: str = ""
+    """`old → new`, when the build moved a lock from the output folder to the notes folder."""
 
     @property
     def has_changes(self) -> bool:
@@ -188,6 +190,11 @@ def format_report(report: Report, verbose: bool = False) -> list[str]:
         lines.append(f"Forgot {_plural(report.pruned, 'removed card')} (--prune)")
     if report.lock_backup:
         lines.append(f"Started a new lock file; the old one is kept as {report.lock_backup}")
+    if report.lock_moved:
+        lines.append(
+            f"Moved the lock file {report.lock_moved}: it lives with your notes now; "
+            "commit it with them"
+        )
     if not report.has_changes:
         lines.append("No changes")
     return lines

@@ -104,6 +104,14 @@ def _no_repo_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     os.environ.pop("FLASHGEN_CONFIG", None)
 
 
+def lock_beside(out: Path, notes: Path):  # type: ignore[no-untyped-def]
+    """The project of `notes` with its lock in the output folder `out`: for tests that build
+    the same notes into two folders and compare them, each with a lock of its own."""
+    from flashgen.project import LOCK_NAME, Project
+
+    return Project((notes.resolve(),), out.resolve() / LOCK_NAME)
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """Run flashgen in-process: exit code, stdout, stderr."""
     from click.testing import CliRunner

@@ -253,7 +253,7 @@ def test_unwritable_output_folder_leaves_previous_files(
     write(in_tmp, "notes/a.md", GOOD)
     assert run("build")[0] == 0
     deck = (in_tmp / "decks" / "good.apkg").read_bytes()
-    lock = (in_tmp / "decks" / "flashgen.lock.json").read_bytes()
+    lock = (in_tmp / "notes" / "flashgen.lock.json").read_bytes()
     write(in_tmp, "notes/a.md", GOOD + "Jitter: variation in latency.\n")
     real = tempfile.mkstemp
 
@@ -269,7 +269,7 @@ def test_unwritable_output_folder_leaves_previous_files(
         "Error: cannot write to decks: Permission denied; choose another folder with -o DIR\n"
     )
     assert (in_tmp / "decks" / "good.apkg").read_bytes() == deck
-    assert (in_tmp / "decks" / "flashgen.lock.json").read_bytes() == lock
+    assert (in_tmp / "notes" / "flashgen.lock.json").read_bytes() == lock
 
 
 def test_disk_full_while_writing_the_lock_keeps_the_old_lock(
@@ -277,7 +277,7 @@ def test_disk_full_while_writing_the_lock_keeps_the_old_lock(
 ) -> None:
     write(in_tmp, "notes/a.md", GOOD)
     assert run("build")[0] == 0
-    lock = (in_tmp / "decks" / "flashgen.lock.json").read_bytes()
+    lock = (in_tmp / "notes" / "flashgen.lock.json").read_bytes()
     write(in_tmp, "notes/a.md", GOOD + "Jitter: variation in latency.\n")
     real_fsync = os.fsync
     calls = {"n": 0}
@@ -294,7 +294,7 @@ def test_disk_full_while_writing_the_lock_keeps_the_old_lock(
     assert err == (
         "Error: cannot write to decks: No space left on device; the previous decks are untouched\n"
     )
-    assert (in_tmp / "decks" / "flashgen.lock.json").read_bytes() == lock
+    assert (in_tmp / "notes" / "flashgen.lock.json").read_bytes() == lock
     assert not [p for p in (in_tmp / "decks").iterdir() if p.name.endswith(".tmp")]
 
 
@@ -320,11 +320,11 @@ def test_disk_full_while_writing_the_lock_keeps_the_old_lock(
 )
 def test_bad_lock_is_an_error_with_a_way_out(in_tmp: Path, content: str, message: str) -> None:
     write(in_tmp, "notes/a.md", GOOD)
-    write(in_tmp, "decks/flashgen.lock.json", content)
+    write(in_tmp, "notes/flashgen.lock.json", content)
     code, _, err = run("build")
     assert code == 1
-    assert err.startswith(f"Error: lock file decks/flashgen.lock.json {message}")
-    assert (in_tmp / "decks" / "flashgen.lock.json").read_text() == content
+    assert err.startswith(f"Error: lock file notes/flashgen.lock.json {message}")
+    assert (in_tmp / "notes" / "flashgen.lock.json").read_text() == content
     assert not (in_tmp / "decks" / "good.apkg").exists()
 
 

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flashgen.build import build_decks
-from flashgen.identity import LOCK_NAME, load_lock
+from flashgen.identity import load_lock
+from flashgen.project import LOCK_NAME
 
 WORDS = st.sampled_from(
     ["Osmosis", "cell", "Entropy", "heat", "Big-O", "the", "of", "Ünïcode", "\u03b1", "x", "TCP"]
@@ -49,14 +50,14 @@ def test_building_twice_changes_nothing(tree: dict[str, str]) -> None:
         notes, out = Path(tmp) / "notes", Path(tmp) / "decks"
         write_tree(notes, tree)
         first = build_decks([notes], out, now=1_000_000)
-        lock1 = (out / LOCK_NAME).read_bytes() if (out / LOCK_NAME).exists() else b""
+        lock1 = (notes / LOCK_NAME).read_bytes() if (notes / LOCK_NAME).exists() else b""
         packages1 = {p.name: p.read_bytes() for p in out.glob("*.apkg")}
         second = build_decks([notes], out, now=2_000_000)
         assert second.card_count == first.card_count
         if first.cards:
-            assert (out / LOCK_NAME).read_bytes() == lock1
+            assert (notes / LOCK_NAME).read_bytes() == lock1
             assert {p.name: p.read_bytes() for p in out.glob("*.apkg")} == packages1
-            lock = load_lock(out / LOCK_NAME)
+            lock = load_lock(notes / LOCK_NAME)
             assert {lock.cards[c.key].guid for c in first.cards} == {
                 e.guid for e in lock.cards.values() if e.state == "live"
             }

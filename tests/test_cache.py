@@ -11,8 +11,8 @@ from flashgen import work
 from flashgen.build import build_decks
 from flashgen.cache import CACHE_DIR, CACHE_FILE
 from flashgen.extract import Options
-from flashgen.identity import LOCK_NAME
 from flashgen.media import MediaFiles
+from flashgen.project import LOCK_NAME
 from tests.conftest import run_cli, write
 from tests.images import png
 
@@ -44,7 +44,7 @@ def test_unchanged_notes_are_not_parsed_again(
     second = build_decks([tmp_path / "notes"], tmp_path / "decks", now=2000)
     assert seen == ["a.md", "b.md", "b.md"]
     assert (second.card_count, second.deck_count) == (first.card_count, first.deck_count) == (2, 2)
-    lock = json.loads((tmp_path / "decks" / LOCK_NAME).read_text())
+    lock = json.loads((tmp_path / "notes" / LOCK_NAME).read_text())
     assert sorted(lock["cards"]) == ["a|definition|osmosis", "b|definition|diffusion"]
     assert (tmp_path / "decks" / "a.apkg").read_bytes() == packages["a.apkg"]
     assert second.report.changes[0].kind == "changed"
@@ -86,7 +86,7 @@ def test_a_damaged_cache_is_ignored_with_a_warning(in_tmp: Path) -> None:
     write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
     write(in_tmp, "notes/b.md", "# Heat\n\nEntropy: disorder.\n")
     assert run_cli("build")[0] == 0
-    lock = (in_tmp / "decks" / "flashgen.lock.json").read_bytes()
+    lock = (in_tmp / "notes" / "flashgen.lock.json").read_bytes()
     write(in_tmp, f"decks/{CACHE_DIR}/{CACHE_FILE}", b"\x00garbage")
     write(in_tmp, "notes/b.md", "# Heat\n\nEntropy: a measure of disorder.\n")
     code, _, err = run_cli("build")
@@ -97,7 +97,7 @@ def test_a_damaged_cache_is_ignored_with_a_warning(in_tmp: Path) -> None:
         "Heat: ~1 changed\n"
         "Built 2 cards in 2 decks → 2 packages in decks/ (1 warning)\n"
     )
-    assert (in_tmp / "decks" / "flashgen.lock.json").read_bytes() != lock
+    assert (in_tmp / "notes" / "flashgen.lock.json").read_bytes() != lock
     assert run_cli("build") == (
         0,
         "",
@@ -164,7 +164,7 @@ def test_a_damaged_work_is_parsed_again_with_a_warning(in_tmp: Path) -> None:
     raw = bytearray(data.read_bytes())
     raw[len(raw) // 4] ^= 0xFF  # inside a.md's work
     data.write_bytes(bytes(raw))
-    lock = decks / LOCK_NAME
+    lock = in_tmp / "notes" / LOCK_NAME
     lock.write_bytes(lock.read_bytes())  # not the file the cache knows: every card is planned
     code, _, err = run_cli("build")
     assert code == 0
@@ -216,10 +216,12 @@ def test_the_data_file_is_compacted_when_mostly_old_works(
     (second,) = data_files(out)
     assert second != first and second.stat().st_size < 2 * size
     seen = count_parses(monkeypatch)
-    (out / LOCK_NAME).write_bytes((out / LOCK_NAME).read_bytes())  # decode every work
+    (tmp_path / "notes" / LOCK_NAME).write_bytes(
+        (tmp_path / "notes" / LOCK_NAME).read_bytes()
+    )  # decode every work
     result = build_decks([tmp_path / "notes"], out, now=4000)
     assert seen == [] and result.problems == ()
-    cards = json.loads((out / LOCK_NAME).read_text())["cards"]
+    cards = json.loads((tmp_path / "notes" / LOCK_NAME).read_text())["cards"]
     backs = sorted(cards[f"n{n}|definition|term{n}"]["fields"][1] for n in range(3))
     assert backs == [f"<p>definition {n}, again.</p>" for n in range(3)]
 
@@ -246,12 +248,13 @@ def test_the_index_and_the_mirror_are_read_back_from_many_pieces(
         write(tmp_path, f"notes/n{n}.md", f"Term{n}: definition {n}.\n\nOther{n}: more.\n")
     out = tmp_path / "decks"
     build_decks([tmp_path / "notes"], out, now=1000)
-    index = cache.LockMirror.for_output(out).load_index(out / LOCK_NAME)
+    index = cache.LockMirror.for_output(out).load_index(tmp_path / "notes" / LOCK_NAME)
     assert index is not None
-    lock = json.loads((out / LOCK_NAME).read_text())["cards"]
+    lock = json.loads((tmp_path / "notes" / LOCK_NAME).read_text())["cards"]
     assert list(index.spans.keys) == sorted(lock) and len(index.spans.guids) == 10
     assert {k: index.entry(k).guid for k in lock} == {k: v["guid"] for k, v in lock.items()}
-    loaded = cache.NoteCache.load(out, cache.fingerprint(Options(), MAX_MEDIA_BYTES))
+    roots = [(tmp_path / "notes").resolve()]
+    loaded = cache.NoteCache.load(out, cache.fingerprint(Options(), MAX_MEDIA_BYTES, roots))
     assert sorted(Path(k).name for k in loaded.entries) == [f"n{n}.md" for n in range(5)]
     loaded.close()
     seen = count_parses(monkeypatch)

@@ -83,7 +83,7 @@ def test_output_that_is_a_file_is_an_error(in_tmp: Path) -> None:
     write(in_tmp, "decks", "not a folder")
     code, _, err = run("build")
     assert code == 1
-    assert err == "Error: cannot write to decks: File exists; choose another folder with -o DIR\n"
+    assert err == "Error: decks: is a file, not a folder; choose a folder with -o DIR\n"
 
 
 def test_failed_package_write_leaves_previous_deck_and_no_temp_files(
@@ -109,6 +109,5 @@ def test_failed_package_write_leaves_previous_deck_and_no_temp_files(
     assert sorted(p.name for p in (in_tmp / "decks").iterdir()) == [
         ".flashgen-cache",
         ".flashgen.build.lock",
-        "flashgen.lock.json",
         "good.apkg",
     ]

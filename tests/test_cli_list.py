@@ -92,8 +92,37 @@ def test_tsv_and_deck_filter_is_case_insensitive_and_takes_sub_decks(notes: Path
     )
 
 
+DECKS = "the decks are: Databases, net::Week 1"
+
+
 def test_deck_filter_does_not_match_a_prefix_of_a_name(notes: Path) -> None:
-    assert run_cli("list", "--deck", "net::Week", "--format", "csv")[1] == "front,back,tags\n"
+    assert run_cli("list", "--deck", "net::Week", "--format", "csv") == (
+        1,
+        "",
+        f"Error: no deck matches 'net::Week'; {DECKS}\n",
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--deck", "nosuch"),
+        ("--deck", "net", "--deck", "nosuch"),
+        ("--deck", "nosuch", "--kind", "qa", "--format", "json"),
+    ],
+)
+def test_a_deck_that_matches_nothing_is_an_error_naming_the_decks(
+    notes: Path, args: tuple[str, ...]
+) -> None:
+    assert run_cli("list", *args) == (1, "", f"Error: no deck matches 'nosuch'; {DECKS}\n")
+
+
+def test_a_deck_filter_with_no_cards_at_all_says_so(in_tmp: Path) -> None:
+    write(in_tmp, "notes/empty.md", "just a sentence\n")
+    error = "Error: no deck matches 'net'; no cards were found in the notes\n"
+    warning = "notes/empty.md:1: no cards found in this note\n"
+    assert run_cli("list", "--deck", "net") == (1, "", warning + error)
+    assert run_cli("list", "-q", "--deck", "net") == (1, "", error)
 
 
 def test_json_keeps_the_export_contract_and_filters(notes: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from flashgen.config import Config, find_config, load_config
 from flashgen.decks import DeckNames, deck_name
+from flashgen.project import find_project
 from tests.conftest import run_cli, write
 
 NOTE = "# Net\n\nLatency: the time one message takes to arrive.\n"
@@ -22,7 +23,8 @@ def cards(*args: str) -> list[dict[str, object]]:
 
 
 def test_defaults_without_a_file(in_tmp: Path) -> None:
-    assert load_config() == Config()
+    assert load_config() == Config(project=find_project())
+    assert load_config().where.lock == in_tmp / "notes" / "flashgen.lock.json"
 
 
 def test_flashgen_toml_is_found_above_the_notes(in_tmp: Path) -> None:

@@ -12,7 +12,7 @@ from flashgen import build
 from flashgen.build import build_decks
 from flashgen.errors import FlashgenError
 from flashgen.forked import Forked, can_fork
-from flashgen.identity import LOCK_NAME
+from flashgen.project import LOCK_NAME
 from tests.conftest import write
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="forks only on Linux")
@@ -63,7 +63,7 @@ def test_forked_packages_are_the_packages(tmp_path: Path, monkeypatch: pytest.Mo
             "c2.apkg",
         ]
     )
-    for name in ("c0.apkg", "c1.apkg", "c2.apkg", LOCK_NAME):
+    for name in ("c0.apkg", "c1.apkg", "c2.apkg"):
         assert (tmp_path / "forked" / name).read_bytes() == (
             tmp_path / "serial" / name
         ).read_bytes()
@@ -85,7 +85,7 @@ def test_a_package_the_child_cannot_write_leaves_the_lock(
 ) -> None:
     out = forked_build(tmp_path, monkeypatch)
     build_decks([tmp_path / "notes"], out, now=1000)
-    lock = (out / LOCK_NAME).read_bytes()
+    lock = (tmp_path / "notes" / LOCK_NAME).read_bytes()
     real = build.anki.write_package
 
     def full_disk(path: Path, *args: object) -> None:
@@ -100,7 +100,7 @@ def test_a_package_the_child_cannot_write_leaves_the_lock(
     assert str(caught.value) == (
         f"cannot write to {out}: No space left on device; the previous decks are untouched"
     )
-    assert (out / LOCK_NAME).read_bytes() == lock
+    assert (tmp_path / "notes" / LOCK_NAME).read_bytes() == lock
     assert not list(out.glob(".*.tmp"))
 
 
@@ -111,6 +111,6 @@ def test_a_lock_the_parent_cannot_write_leaves_no_child_behind(
     monkeypatch.setattr("flashgen.cache.LockMirror.write", no_space)
     with pytest.raises(FlashgenError, match="No space left on device"):
         build_decks([tmp_path / "notes"], out, now=1000)
-    assert not (out / LOCK_NAME).exists()
+    assert not (tmp_path / "notes" / LOCK_NAME).exists()
     with pytest.raises(ChildProcessError):  # the package writer was waited for
         os.waitpid(-1, os.WNOHANG)

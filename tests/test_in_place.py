@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from flashgen import anki, build
 from flashgen.build import build_decks
 from flashgen.cache import CACHE_DIR
-from flashgen.identity import LOCK_NAME
+from flashgen.project import LOCK_NAME
 from tests.conftest import AnkiCollection, run_cli, write
 from tests.test_increment import TREE, both_ways
 

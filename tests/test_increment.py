@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from flashgen import build, increment
 from flashgen.build import BuildResult, build_decks
 from flashgen.cache import CACHE_DIR
-from flashgen.identity import LOCK_NAME
-from tests.conftest import write
+from flashgen.project import LOCK_NAME
+from tests.conftest import lock_beside, write
 from tests.test_regenerate_properties import ANSWERS
 
 TERMS = st.sampled_from(["Osmosis", "Osmosys", "Diffusion", "DVC", "Latency", "Jitter"])
@@ -55,8 +55,10 @@ def both_ways(
             now = 1_000_000 + step * 10
             prune = prunes[step] if prunes else False
             shutil.rmtree(whole / CACHE_DIR, ignore_errors=True)
-            expected = build_decks([notes], whole, now=now, prune=prune)
-            got = build_decks([notes], inc, now=now, prune=prune)
+            expected = build_decks(
+                [notes], whole, now=now, prune=prune, project=lock_beside(whole, notes)
+            )
+            got = build_decks([notes], inc, now=now, prune=prune, project=lock_beside(inc, notes))
             assert got.report == expected.report
             assert (got.card_count, got.deck_count) == (expected.card_count, expected.deck_count)
             yield inc, whole, got, expected
@@ -115,10 +117,10 @@ def test_a_lock_from_elsewhere_is_planned_whole(tmp_path: Path) -> None:
     write(tmp_path, "notes/a.md", "Osmosis: water crossing a membrane.\n")
     out = tmp_path / "decks"
     build_decks([tmp_path / "notes"], out, now=1000)
-    old_lock = (out / LOCK_NAME).read_bytes()
+    old_lock = (tmp_path / "notes" / LOCK_NAME).read_bytes()
     write(tmp_path, "notes/a.md", "Osmosis: water crossing a thin membrane.\n")
     build_decks([tmp_path / "notes"], out, now=2000)
-    (out / LOCK_NAME).write_bytes(old_lock)
+    (tmp_path / "notes" / LOCK_NAME).write_bytes(old_lock)
     write(tmp_path, "notes/b.md", "Diffusion: spreading out.\n")
     result = build_decks([tmp_path / "notes"], out, now=3000)
     # Against the old lock, Osmosis changed again: a whole plan sees it, a partial one would not.
@@ -136,7 +138,7 @@ def test_a_lock_edited_in_place_is_planned_whole(
     write(tmp_path, "notes/a.md", "Osmosis: water crossing a membrane.\n")
     out = tmp_path / "decks"
     build_decks([tmp_path / "notes"], out, now=1000)
-    lock = out / LOCK_NAME
+    lock = tmp_path / "notes" / LOCK_NAME
     st = lock.stat()
     with open(lock, "r+b") as fh:  # same inode, same size
         text = fh.read()

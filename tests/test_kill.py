@@ -38,12 +38,13 @@ def build(notes: Path, out: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def snapshot(out: Path) -> dict[str, bytes]:
-    return {
-        p.name: p.read_bytes()
-        for p in out.iterdir()
-        if p.name.endswith(".apkg") or p.name == "flashgen.lock.json"
-    }
+def snapshot(out: Path, notes: Path) -> dict[str, bytes]:
+    """The packages, and the lock (which lives with the notes)."""
+    found = {p.name: p.read_bytes() for p in out.iterdir() if p.name.endswith(".apkg")}
+    lock = notes / "flashgen.lock.json"
+    if lock.exists():
+        found[lock.name] = lock.read_bytes()
+    return found
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
@@ -51,7 +52,7 @@ def test_killed_build_leaves_valid_files(tmp_path: Path, sig: signal.Signals) ->
     notes, out = tmp_path / "notes", tmp_path / "decks"
     make_notes(notes, 1)
     assert build(notes, out).wait() == 0
-    v1 = snapshot(out)
+    v1 = snapshot(out, notes)
     make_notes(notes, 2)
     started = time.monotonic()
     assert build(notes, tmp_path / "timing").wait() == 0
@@ -63,12 +64,12 @@ def test_killed_build_leaves_valid_files(tmp_path: Path, sig: signal.Signals) ->
         time.sleep(rng.uniform(0.05, duration))
         proc.send_signal(sig)
         proc.wait()
-        now = snapshot(out)
+        now = snapshot(out, notes)
         assert set(now) == set(v1)
         for name, data in now.items():
             if name == "flashgen.lock.json":
                 json.loads(data)
-                load_lock(out / name)
+                load_lock(notes / name)
                 continue
             if data == v1[name]:
                 outcomes.add("old")
@@ -86,7 +87,7 @@ def test_killed_build_leaves_valid_files(tmp_path: Path, sig: signal.Signals) ->
     # the next build cleans up whatever a killed build left behind
     assert build(notes, out).wait() == 0
     assert not [p.name for p in out.iterdir() if p.name.endswith((".tmp", ".anki2"))]
-    assert os.path.exists(out / "flashgen.lock.json")
+    assert os.path.exists(notes / "flashgen.lock.json")
 
 
 def _lingering(tmp_path: Path, wait: float = 5.0) -> list[int]:

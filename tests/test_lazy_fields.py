@@ -16,8 +16,8 @@ from flashgen.build import BuildResult, build_decks
 from flashgen.cache import CACHE_DIR, STATE_FILE
 from flashgen.errors import FlashgenError
 from flashgen.fields import FieldsRef, NoteFields
-from flashgen.identity import LOCK_NAME
-from tests.conftest import write
+from flashgen.project import LOCK_NAME
+from tests.conftest import lock_beside, write
 from tests.images import png
 from tests.test_increment import TREE, outputs, write_tree
 
@@ -26,7 +26,7 @@ def built(notes: Path, out: Path, lazy: bool, now: int, prune: bool = False) -> 
     real = build.LAZY_MIN_NOTES
     build.LAZY_MIN_NOTES = 0 if lazy else 10**9
     try:
-        return build_decks([notes], out, now=now, prune=prune)
+        return build_decks([notes], out, now=now, prune=prune, project=lock_beside(out, notes))
     finally:
         build.LAZY_MIN_NOTES = real
 

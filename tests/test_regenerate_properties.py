@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flashgen.build import build_decks, collect_cards
-from flashgen.identity import LOCK_NAME, load_lock
+from flashgen.identity import load_lock
+from flashgen.project import LOCK_NAME
 
 TERMS = st.sampled_from(
     ["Osmosis", "Osmosys", "Diffusion", "DVC", "DVC (Data Version Control)", "Latency", "Jitter"]
@@ -30,8 +31,13 @@ TREE = st.dictionaries(st.sampled_from(["a.md", "b.md", "sub/a.md", "sub/c.md"])
 
 
 def write_tree(root: Path, tree: dict[str, str]) -> None:
+    # Every note goes, the lock (which lives with the notes) stays.
+    lock = root / LOCK_NAME
+    kept = lock.read_bytes() if lock.is_file() else None
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
+    if kept is not None:
+        lock.write_bytes(kept)
     for rel, text in tree.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,9 +52,9 @@ def test_any_sequence_of_edits(versions: list[dict[str, str]], prune: bool) -> N
         for step, tree in enumerate(versions):
             write_tree(notes, tree)
             result = build_decks([notes], out, now=1_000_000 + step * 10, prune=prune)
-            if not (out / LOCK_NAME).exists():
+            if not (notes / LOCK_NAME).exists():
                 continue
-            lock = load_lock(out / LOCK_NAME)
+            lock = load_lock(notes / LOCK_NAME)
             guids = [e.guid for e in lock.cards.values()]
             assert len(guids) == len(set(guids))
             assert {k for k, e in lock.cards.items() if e.state == "live"} == {
@@ -58,5 +64,5 @@ def test_any_sequence_of_edits(versions: list[dict[str, str]], prune: bool) -> N
             packages = {p.name: p.read_bytes() for p in out.glob("*.apkg")}
             again = build_decks([notes], out, now=1_000_000 + step * 10 + 5)
             assert again.report.changes == ()
-            assert load_lock(out / LOCK_NAME) == lock
+            assert load_lock(notes / LOCK_NAME) == lock
             assert {p.name: p.read_bytes() for p in out.glob("*.apkg")} == packages

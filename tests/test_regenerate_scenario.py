@@ -15,7 +15,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from flashgen.cli import main
-from flashgen.identity import LOCK_NAME, load_lock
+from flashgen.identity import load_lock
+from flashgen.project import LOCK_NAME
 from tests.conftest import AnkiCollection, ImportLog, write
 
 LECTURE = """\
@@ -192,7 +193,7 @@ def test_a_semester_of_edits(in_tmp: Path, anki_col: AnkiCollection) -> None:
     assert {k: v for k, v in after.items() if k != "Canary release"} == {
         k: v for k, v in step5.items() if k != "Canary release"
     }
-    assert load_lock(in_tmp / "decks" / LOCK_NAME).cards[
+    assert load_lock(in_tmp / "notes" / LOCK_NAME).cards[
         "mlops/week-5/deployment|definition|canary release"
     ].state == ("removed")
 
@@ -215,7 +216,7 @@ def test_a_semester_of_edits(in_tmp: Path, anki_col: AnkiCollection) -> None:
     procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE) for _ in range(2)]
     results = [(p.wait(timeout=60), p.stderr.read() if p.stderr else b"") for p in procs]
     assert results == [(0, b""), (0, b"")]
-    json.loads((in_tmp / "decks" / LOCK_NAME).read_text(encoding="utf-8"))
+    json.loads((in_tmp / "notes" / LOCK_NAME).read_text(encoding="utf-8"))
     assert packages() == step7
     assert import_all(anki_col) == ImportLog(0, 0, 7, 0)
 
