@@ -79,18 +79,23 @@ def fingerprint(options: Options, max_media_bytes: int, roots: Sequence[Path] = 
     notes folders keys and decks are made against, the versions of flashgen and of the
     libraries that read and render notes, and the working directory (paths in messages and
     Source fields are relative to it)."""
+    import markdown_it
+    import mdit_py_plugins
+    import nh3
     import pygments
     import yaml
-
-    from flashgen.verified import INSTALLED
 
     settings = [
         sorted(v) if isinstance(v, frozenset) else v
         for v in (getattr(options, f.name) for f in fields(options))
     ]
-    versions = sorted(
-        {**INSTALLED, "pygments": pygments.__version__, "PyYAML": yaml.__version__}.items()
-    )
+    versions = [
+        markdown_it.__version__,
+        mdit_py_plugins.__version__,
+        str(getattr(nh3, "__version__", "")),  # not in its type stubs
+        pygments.__version__,
+        yaml.__version__,
+    ]
     text = (
         f"{FORMAT}|{__version__}|{settings!r}|{max_media_bytes}|{os.getcwd()}|"
         f"{[str(r) for r in roots]!r}|{versions!r}"
