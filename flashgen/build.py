@@ -161,9 +161,11 @@ def _walk(
             if not entry.is_symlink():
                 folders.append(entry)
             continue
+        path = folder / name
+        if name == LOCK_NAME and folder != root:
+            problems.append(_inner_lock(path, root))
         if not name.lower().endswith(NOTE_SUFFIXES):
             continue
-        path = folder / name
         if entry.is_symlink() and not path.resolve().is_relative_to(root):
             problems.append(
                 Problem(
@@ -175,6 +177,17 @@ def _walk(
         found.append((path, root))
     for sub in folders:
         _walk(folder / sub.name, root, found, problems, given)
+
+
+def _inner_lock(path: Path, root: Path) -> Problem:
+    """A lock inside the notes folder: an earlier build took that sub-folder for the notes
+    folder, and its cards' keys were made against it, not against `root`."""
+    return Problem(
+        SourceRef(display_path(path), 1),
+        f"a lock made when this folder was built as a notes folder of its own; the notes "
+        f"folder is {display_path(root)}, so its cards get new ids here (duplicates in Anki): "
+        "build this folder alone as before, or delete this lock if you mean to start over",
+    )
 
 
 def extract_all(

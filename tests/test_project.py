@@ -295,3 +295,26 @@ def test_one_course_builds_and_a_deleted_output_folder_lose_nothing_in_anki(
     reviewed = [anki_col.col.get_card(cid).reps for cid in anki_col.col.find_cards("")]
     assert reviewed == [1] * 6
     assert anki_col.deck_names() == deck_names
+
+
+def test_a_lock_inside_the_notes_folder_is_pointed_out(in_tmp: Path) -> None:
+    """A sub-folder built alone before there was a notes folder has a lock of its own,
+    whose keys were made against it: a build of the folder above says so."""
+    write(in_tmp, "school/bio/cells.md", "Osmosis: water crossing a membrane.\n")
+    build("school/bio")
+    assert (in_tmp / "school/bio" / LOCK_NAME).is_file()
+    code, _, err = run_cli("build", "school")
+    assert code == 0
+    assert err.splitlines()[:2] == [
+        (
+            "school/flashgen.lock.json:1: no lock file, but decks holds 1 package from an "
+            "earlier build: cards renamed or removed since then come back as new cards; "
+            "restore the lock from version control if you have it"
+        ),
+        (
+            "school/bio/flashgen.lock.json:1: a lock made when this folder was built as a notes "
+            "folder of its own; the notes folder is school, so its cards get new ids here "
+            "(duplicates in Anki): build this folder alone as before, or delete this lock if you "
+            "mean to start over"
+        ),
+    ]
