@@ -24,7 +24,8 @@ points precision and recall, MUST recall, and trap hits; then per-file MUST reca
   `must: false` still count in precision and recall like any expected card.
 - `<name>.traps.yaml`, optional: a list of `{front: ..., why: ...}`, text that must not
   become the front of a card. A trap hit is a found card of any kind whose front, after
-  the front normalisation above, equals a trap's front; each found card counts once.
+  the front normalisation above, equals a trap's front. The table gives the number of
+  trap fronts that became at least one card, out of the traps listed.
 
     python bench/extraction_score.py                        # the table
     python bench/extraction_score.py -v                     # and every missed or extra card
@@ -151,11 +152,12 @@ def style_report(notes: list[Path], styles: dict[str, str], verbose: bool) -> No
         row["must"] += sum(must.values())
         row["must_matched"] += must_hit
         hits = [k for k in found.elements() if k[1] in traps]
-        row["traps"] += sum(1 for _ in traps)
-        row["trap_hits"] += len(hits)
+        row["traps"] += len(traps)
+        row["trap_hits"] += len({k[1] for k in hits})
         if must:
             per_file.append((md.name, must_hit / sum(must.values())))
         if verbose:
+            print(f"{md.name}: MUST recall {must_hit}/{sum(must.values())}")
             for kind, front, body in sorted(must - found):
                 print(f"{md.name}: missed MUST {kind}: {front!r} -> {body[:90]!r}")
             for kind, front, body in sorted(hits):
@@ -180,7 +182,7 @@ def style_report(notes: list[Path], styles: dict[str, str], verbose: bool) -> No
             f"{_ratio(row['kp_matched'], row['kp_found']):>6.3f} "
             f"{_ratio(row['kp_matched'], row['kp_expected']):>6.3f} "
             f"{_ratio(row['must_matched'], row['must']):>7.3f} {row['must']:>5} "
-            f"{row['trap_hits']:>4} / {row['traps']:<3}"
+            f"{row['trap_hits']:>5} /{row['traps']:>4}"
         )
     if per_file:
         low = min(per_file, key=lambda f: f[1])
@@ -206,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.eval = args.set
     totals = {g: Counter[str]() for g in GROUPS}
-    notes = sorted(args.eval.glob("*.md"))
+    # A .md without an .expected.yaml (a README) is not a labelled note.
+    notes = sorted(md for md in args.eval.glob("*.md") if md.with_suffix(".expected.yaml").exists())
     for md in notes:
         found, expected = score_note(md)
         matched = found & expected
