@@ -684,10 +684,10 @@ def build_decks(
 ) -> BuildResult:
     """Build every deck: one .apkg per top-level deck, plus the lock file in the notes folder.
 
-    `prune` forgets cards removed by an earlier build; `reset_lock` starts a new lock, keeping the old file
-    beside it as `.bak`. `project` (found from `paths` when not given) says which notes folder
-    the notes' keys and decks are made against and where the lock is; a build of part of it
-    leaves every other card, deck and package as it was.
+    `prune` forgets removed cards; `reset_lock` starts a new lock (the old kept as `.bak`);
+    `project` (found from `paths` by default) names the notes folder and the lock, and what
+    part of it this build covers. The steps: find the notes (skip all if nothing changed),
+    read them, plan every card against the lock, write packages and lock, record them.
     """
     check_paths(paths)
     where = project if project is not None else find_project(paths)
@@ -696,208 +696,45 @@ def build_decks(
             "--reset-lock starts the whole lock again: build the whole notes folder "
             f"({display_path(where.roots[0])}) with it"
         )
-    if out_dir.exists() and not out_dir.is_dir():
-        raise FlashgenError(f"{out_dir}: is a file, not a folder; choose a folder with -o DIR")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        # A name of its own: two builds starting at once must not delete each other's probe.
-        fd, probe = tempfile.mkstemp(prefix=".flashgen-write-test-", dir=out_dir)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise FlashgenError(
-            f"cannot write to {out_dir}: {exc.strerror}; choose another folder with -o DIR"
-        ) from exc
-    build_time = int(time.time()) if now is None else now
-    fp = fingerprint(options or Options(), max_media_bytes, where.roots)
-    # A new look of the note types (CSS, templates) is a change too, though no note changed.
-    build_fp = (
-        f"{fp}|{anki.notetype_hash('basic')}|{anki.notetype_hash('cloze')}|"
-        f"{[str(p) for p in where.scope or ()]!r}"
+    _check_output(out_dir)
+    run = _Run(
+        out_dir,
+        where,
+        options or Options(),
+        max_media_bytes,
+        int(time.time()) if now is None else now,
+        prune,
+        reset_lock,
+        progress,
+        BuildState.load(out_dir),
     )
-    state = BuildState.load(out_dir)
     files_found = find_notes(paths, where)
-    lock_path = where.lock
-    old_lock = _old_lock(out_dir, lock_path)
+    old_lock = _old_lock(out_dir, where.lock)
     # Taken before any note is read: a note edited during the build is built again next time.
     note_stats = [stat_key(path) for path, _ in files_found[0]]
-    if not (prune or reset_lock or old_lock) and state.inputs:
-        packages = [out_dir / f"{k}.apkg" for k in sorted(state.packages)]
-        if state.digest(build_fp, note_stats, lock_path, packages) == state.inputs:
-            return _unchanged(state, files_found[1], packages)
+    same = None if prune or reset_lock or old_lock else _unchanged(run, files_found, note_stats)
+    if same is not None:
+        return same
     # Parsing runs before the guard is taken: the pool's worker processes must not inherit
     # (and, if the build is killed, keep holding) the guard's lock.
-    cache = NoteCache.load(out_dir, fp)
-    files, found = files_found
-    # Only a rebuild against the lock the cache was saved with can plan the changed notes
-    # alone; a whole plan needs no note's cards, only their parts (and a large build leaves
-    # the cards' fields in the cache: memory does not grow with every field of a vault).
-    incremental = where.whole and not (prune or reset_lock) and bool(cache.lock_identity)
-    lazy = len(files) >= LAZY_MIN_NOTES
-    made: dict[int, NotePart] = {}
-
-    def prepare(i: int, light: Light, blob: bytes, stored: Stored | None) -> None:
-        # Each parsed note's part, made while the pool is still parsing (this process is
-        # idle then; planning later is not).
-        fields = stored[1] if lazy and stored is not None else _fields_of(blob)
-        made[i] = note_part(light, build_time, fields)
-
-    opts = options or Options()
-    hits, parsed = read_changed(
-        files, opts, max_media_bytes, cache, progress, prepare, keep=incremental, whole=where.whole
-    )
-    found = [*found, *cache.problems]
-    with build_guard(out_dir, lock_path.parent):
-        remove_leftovers(out_dir, lock_path)
-        moved = _move_old_lock(old_lock, lock_path) if old_lock is not None else None
-        lock_problems = _lock_warnings(out_dir, lock_path, moved)
-        backup = _reset_lock(lock_path) if reset_lock else None
+    read = _read_notes(run, files_found[0])
+    with build_guard(out_dir, where.lock.parent):
+        remove_leftovers(out_dir, where.lock)
+        moved = _move_old_lock(old_lock, where.lock) if old_lock is not None else None
+        lock_problems = _lock_warnings(out_dir, where.lock, moved)
+        backup = _reset_lock(where.lock) if reset_lock else None
         mirror = LockMirror.for_output(out_dir)
-        kept_ok = _kept_collections(out_dir, state)  # read once: planning and writing ask
-        step = None
-        if incremental:
-            index = mirror.load_index(lock_path)
-            if index is not None and index.identity == cache.lock_identity:
-                suspect = frozenset(
-                    k
-                    for k, v in state.packages.items()
-                    if stat_key(out_dir / f"{k}.apkg") != [str(out_dir / f"{k}.apkg"), *v[1:]]
-                )
-                step = plan_changed(
-                    hits,
-                    parsed,
-                    index,
-                    mirror,
-                    build_time,
-                    suspect,
-                    frozenset(state.packages),
-                    {i: list(zip(p.keys, p.entries, strict=True)) for i, p in made.items()},
-                    kept_ok,
-                )
-        if step is None:
-            parts = _parts(hits, made, files, opts, max_media_bytes, cache, build_time, lazy)
-            lock = Lock() if reset_lock else mirror.load(lock_path)
-            step = _plan_whole(
-                parts,
-                lock,
-                build_time,
-                prune,
-                mirror,
-                progress,
-                reset_lock,
-                len(files),
-                where,
-                state.media,
-            )
-            made.clear()  # the plan holds what it needs of each note
-            found = [*files_found[1], *cache.problems]
+        kept_ok = _kept_collections(out_dir, run.state)  # read once: planning and writing ask
+        step, found = _plan(run, read, files_found, mirror, kept_ok)
         problems = [*lock_problems, *found, *step.problems]
-        mods = {m: step.notetypes_mod[m] for m in step.notetypes_mod}
-        written: list[Path] = []
-        rewritten = []
-        packages_state: dict[str, list[object]] = {}
-        collections: dict[str, str] = {}
-        child: Forked[dict[str, tuple[str, bool, str]]] | None = None
         try:
-            todo = sorted({*step.packages, *step.updates})
-            sizes = [len((step.updates.get(k) or step.packages[k])[0]) for k in todo]
-            if sum(sizes) >= FORK_MIN_NOTES and can_fork():
-                # A large build's packages are written beside the lock, by a forked child
-                # and then by this process once the lock is written (FORK_SHARE).
-                cut, held = 0, 0
-                while cut < len(todo) and held < FORK_SHARE * sum(sizes):
-                    held += sizes[cut]
-                    cut += 1
-                child = Forked(
-                    lambda: _write_packages(out_dir, step, state, mods, todo[:cut], kept_ok)
-                )
-
-                def both() -> dict[str, tuple[str, bool, str]]:
-                    assert child is not None
-                    mine = _write_packages(out_dir, step, state, mods, todo[cut:], kept_ok)
-                    return {**child.result(), **mine}
-
-                done = _once(both)
-            else:
-                done = _once(lambda: _write_packages(out_dir, step, state, mods, todo, kept_ok))
-            if step.write_lock is not None:
-                step.write_lock(lock_path, done)  # the lock replaced only once packages are
-            results = done()
-            assembled = set(step.packages)
-            big = {
-                fk for fk, (notes, _) in step.packages.items() if len(notes) >= IN_PLACE_MIN_NOTES
-            }
-            # Every card of the plan is written: let them go before the mirror (a large
-            # build's peak of memory) is saved; if the lock is as it was, the mirror may
-            # still have had to be made anew.
-            step.packages.clear()
-            made.clear()
-            mirror.save()
-            for file_key in sorted({*assembled, *step.kept, *step.updates}):
-                target = out_dir / f"{file_key}.apkg"
-                written.append(target)
-                if file_key in step.kept:
-                    packages_state[file_key] = state.packages[file_key]
-                    if file_key in state.collections:
-                        collections[file_key] = state.collections[file_key]
-                    continue
-                digest, wrote, damaged = results[file_key]
-                if wrote:
-                    rewritten.append(target)
-                if damaged:  # said once, like the cache's other warnings
-                    warning = unusable(_collection_path(out_dir, file_key), damaged)
-                    problems.append(warning)
-                    cache.problems.append(warning)
-                # A partial build puts the cards it did not read after the others: the next
-                # whole build writes such a package again, in the notes' order.
-                mark = digest if where.whole else f"partial {digest}"
-                packages_state[file_key] = [mark, *stat_key(target)[1:]]
-                kept = _collection_path(out_dir, file_key)
-                if file_key in step.updates or file_key in big:
-                    collections[file_key] = file_identity(kept.stat())
-            for file_key in step.left:  # a partial build's other packages, as they were
-                if file_key in state.packages:
-                    packages_state[file_key] = state.packages[file_key]
-                if file_key in state.collections:
-                    collections[file_key] = state.collections[file_key]
-            for file_key in sorted(step.stale):
-                # Its cards all went to other decks or were pruned: an old copy could only
-                # bring them back on a later import.
-                (out_dir / f"{file_key}.apkg").unlink(missing_ok=True)
-            # Only a whole build leaves what `plan_changed` needs (every package in the notes'
-            # order); after a partial one, the next build plans whole.
-            identity = mirror.identity if where.whole else ""
-            if cache.lock_identity != identity:
-                cache.lock_identity = identity
-                cache.dirty = True
-            cache.save()
-            cache.close()
-            state.packages = packages_state
-            for file_key in state.collections.keys() - collections.keys():
-                _collection_path(out_dir, file_key).unlink(missing_ok=True)
-            state.collections = collections
-            state.media = list(step.media) if where.whole else sorted({*state.media, *step.media})
-            state.summary = {
-                "cards": step.counts[0],
-                "decks": step.counts[1],
-                "problems": [
-                    [p.source.path, p.source.line, p.message, p.level]
-                    for p in problems
-                    if p not in cache.problems  # said once; the next build does not read it
-                ],
-            }
-            # Image problems depend on files that may appear later: no skipping then.
-            state.inputs = (
-                "" if step.volatile else state.digest(build_fp, note_stats, lock_path, written)
-            )
-            state.save()
+            written, rewritten = _write(run, step, read, problems, mirror, kept_ok)
+            _record(run, step, read.cache, problems, note_stats, written)
         except OSError as exc:
             raise FlashgenError(
                 f"cannot write to {out_dir}: {exc.strerror}; the previous decks are untouched"
             ) from exc
         finally:
-            if child is not None:
-                child.close()
             NoteFields.forget()
     report = step.report
     if backup is not None:
@@ -912,6 +749,299 @@ def build_decks(
         counts=step.counts,
         rewritten=tuple(rewritten),
     )
+
+
+@dataclass
+class _Run:
+    """What every step of one `build_decks` call shares."""
+
+    out_dir: Path
+    where: Project
+    options: Options
+    max_media_bytes: int
+    now: int
+    prune: bool
+    reset_lock: bool
+    progress: ProgressFn | None
+    state: BuildState
+    """What the last build into `out_dir` wrote; `_record` replaces it."""
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.options, self.max_media_bytes, self.where.roots)
+
+    @property
+    def build_fp(self) -> str:
+        """Everything besides the notes, the lock and the packages that decides a build: a
+        new look of the note types (CSS, templates) is a change too, though no note changed."""
+        scope = [str(p) for p in self.where.scope or ()]
+        return (
+            f"{self.fingerprint}|{anki.notetype_hash('basic')}|{anki.notetype_hash('cloze')}|"
+            f"{scope!r}"
+        )
+
+
+def _check_output(out_dir: Path) -> None:
+    """Stop with a clear message unless `out_dir` is (or can be made) a writable folder."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FlashgenError(f"{out_dir}: is a file, not a folder; choose a folder with -o DIR")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        # A name of its own: two builds starting at once must not delete each other's probe.
+        fd, probe = tempfile.mkstemp(prefix=".flashgen-write-test-", dir=out_dir)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise FlashgenError(
+            f"cannot write to {out_dir}: {exc.strerror}; choose another folder with -o DIR"
+        ) from exc
+
+
+@dataclass
+class _Read:
+    """The notes of a build as `_read_notes` leaves them for planning."""
+
+    files: list[tuple[Path, Path]]
+    cache: NoteCache
+    hits: list[CachedNote | None]
+    """Each note's cache entry, None for a note parsed now."""
+    parsed: dict[int, NoteWork]
+    """The works parsed now, by file index (only when the build may plan incrementally)."""
+    made: dict[int, NotePart]
+    """Each parsed note's part, by file index."""
+    incremental: bool
+    lazy: bool
+    """A large build: its cards' fields stay in the cache's data file."""
+
+
+def _read_notes(run: _Run, files: list[tuple[Path, Path]]) -> _Read:
+    """Every note from the cache, or parsed (across cores when there are many); each parsed
+    note's part is made while the pool is still parsing (this process is idle then)."""
+    cache = NoteCache.load(run.out_dir, run.fingerprint)
+    # Only a rebuild against the lock the cache was saved with can plan the changed notes
+    # alone; a whole plan needs no note's cards, only their parts (and a large build leaves
+    # the cards' fields in the cache: memory does not grow with every field of a vault).
+    incremental = (
+        run.where.whole and not (run.prune or run.reset_lock) and bool(cache.lock_identity)
+    )
+    lazy = len(files) >= LAZY_MIN_NOTES
+    made: dict[int, NotePart] = {}
+
+    def prepare(i: int, light: Light, blob: bytes, stored: Stored | None) -> None:
+        fields = stored[1] if lazy and stored is not None else _fields_of(blob)
+        made[i] = note_part(light, run.now, fields)
+
+    hits, parsed = read_changed(
+        files,
+        run.options,
+        run.max_media_bytes,
+        cache,
+        run.progress,
+        prepare,
+        keep=incremental,
+        whole=run.where.whole,
+    )
+    return _Read(files, cache, hits, parsed, made, incremental, lazy)
+
+
+def _plan(
+    run: _Run,
+    read: _Read,
+    files_found: tuple[list[tuple[Path, Path]], list[Problem]],
+    mirror: LockMirror,
+    kept_ok: frozenset[str],
+) -> tuple[Step, list[Problem]]:
+    """The step to write: the changed notes planned alone when the lock and the cache allow
+    it (`increment.plan_changed`), else every card against the whole lock. Returns it with
+    the folder's and the cache's problems."""
+    out_dir, lock_path, cache = run.out_dir, run.where.lock, read.cache
+    found = [*files_found[1], *cache.problems]
+    step = None
+    if read.incremental:
+        index = mirror.load_index(lock_path)
+        if index is not None and index.identity == cache.lock_identity:
+            suspect = frozenset(
+                k
+                for k, v in run.state.packages.items()
+                if stat_key(out_dir / f"{k}.apkg") != [str(out_dir / f"{k}.apkg"), *v[1:]]
+            )
+            step = plan_changed(
+                read.hits,
+                read.parsed,
+                index,
+                mirror,
+                run.now,
+                suspect,
+                frozenset(run.state.packages),
+                {i: list(zip(p.keys, p.entries, strict=True)) for i, p in read.made.items()},
+                kept_ok,
+            )
+    if step is None:
+        parts = _parts(
+            read.hits,
+            read.made,
+            read.files,
+            run.options,
+            run.max_media_bytes,
+            cache,
+            run.now,
+            read.lazy,
+        )
+        lock = Lock() if run.reset_lock else mirror.load(lock_path)
+        step = _plan_whole(
+            parts,
+            lock,
+            run.now,
+            run.prune,
+            mirror,
+            run.progress,
+            run.reset_lock,
+            len(read.files),
+            run.where,
+            run.state.media,
+        )
+        read.made.clear()  # the plan holds what it needs of each note
+        found = [*files_found[1], *cache.problems]
+    return step, found
+
+
+def _write(
+    run: _Run,
+    step: Step,
+    read: _Read,
+    problems: list[Problem],
+    mirror: LockMirror,
+    kept_ok: frozenset[str],
+) -> tuple[list[Path], list[Path]]:
+    """Write the step's packages and the lock (the lock replaced only once the packages
+    are). Returns the packages of the build and those written again; leaves what the next
+    build needs to know of each package in `run.state` (`packages`, `collections`)."""
+    out_dir, state, where = run.out_dir, run.state, run.where
+    mods = dict(step.notetypes_mod)
+    results = _write_packages_and_lock(out_dir, step, state, mods, kept_ok, where.lock)
+    assembled = set(step.packages)
+    big = {fk for fk, (notes, _) in step.packages.items() if len(notes) >= IN_PLACE_MIN_NOTES}
+    # Every card of the plan is written: let them go before the mirror (a large build's peak
+    # of memory) is saved; if the lock is as it was, the mirror may still have had to be
+    # made anew.
+    step.packages.clear()
+    read.made.clear()
+    mirror.save()
+    written: list[Path] = []
+    rewritten: list[Path] = []
+    packages_state: dict[str, list[object]] = {}
+    collections: dict[str, str] = {}
+    for fk in sorted({*assembled, *step.kept, *step.updates}):
+        target = out_dir / f"{fk}.apkg"
+        written.append(target)
+        if fk in step.kept:
+            packages_state[fk] = state.packages[fk]
+            if fk in state.collections:
+                collections[fk] = state.collections[fk]
+            continue
+        digest, wrote, damaged = results[fk]
+        if wrote:
+            rewritten.append(target)
+        if damaged:  # said once, like the cache's other warnings
+            warning = unusable(_collection_path(out_dir, fk), damaged)
+            problems.append(warning)
+            read.cache.problems.append(warning)
+        # A partial build puts the cards it did not read after the others: the next whole
+        # build writes such a package again, in the notes' order.
+        mark = digest if where.whole else f"partial {digest}"
+        packages_state[fk] = [mark, *stat_key(target)[1:]]
+        kept = _collection_path(out_dir, fk)
+        if fk in step.updates or fk in big:
+            collections[fk] = file_identity(kept.stat())
+    for fk in step.left:  # a partial build's other packages, as they were
+        if fk in state.packages:
+            packages_state[fk] = state.packages[fk]
+        if fk in state.collections:
+            collections[fk] = state.collections[fk]
+    for fk in sorted(step.stale):
+        # Its cards all went to other decks or were pruned: an old copy could only bring
+        # them back on a later import.
+        (out_dir / f"{fk}.apkg").unlink(missing_ok=True)
+    # Only a whole build leaves what `plan_changed` needs (every package in the notes'
+    # order); after a partial one, the next build plans whole.
+    identity = mirror.identity if where.whole else ""
+    if read.cache.lock_identity != identity:
+        read.cache.lock_identity = identity
+        read.cache.dirty = True
+    state.packages = packages_state
+    for fk in state.collections.keys() - collections.keys():
+        _collection_path(out_dir, fk).unlink(missing_ok=True)
+    state.collections = collections
+    return written, rewritten
+
+
+def _write_packages_and_lock(
+    out_dir: Path,
+    step: Step,
+    state: BuildState,
+    mods: Mapping[anki.ModelName, int],
+    kept_ok: frozenset[str],
+    lock_path: Path,
+) -> dict[str, tuple[str, bool, str]]:
+    """Write the packages, and the lock once they are (a large build's packages partly by a
+    forked child, beside the lock: `FORK_SHARE`). Returns `_write_packages`' results."""
+    todo = sorted({*step.packages, *step.updates})
+    sizes = [len((step.updates.get(k) or step.packages[k])[0]) for k in todo]
+    child: Forked[dict[str, tuple[str, bool, str]]] | None = None
+    try:
+        if sum(sizes) >= FORK_MIN_NOTES and can_fork():
+            cut, held = 0, 0
+            while cut < len(todo) and held < FORK_SHARE * sum(sizes):
+                held += sizes[cut]
+                cut += 1
+            child = Forked(lambda: _write_packages(out_dir, step, state, mods, todo[:cut], kept_ok))
+
+            def both() -> dict[str, tuple[str, bool, str]]:
+                assert child is not None
+                mine = _write_packages(out_dir, step, state, mods, todo[cut:], kept_ok)
+                return {**child.result(), **mine}
+
+            done = _once(both)
+        else:
+            done = _once(lambda: _write_packages(out_dir, step, state, mods, todo, kept_ok))
+        if step.write_lock is not None:
+            step.write_lock(lock_path, done)  # the lock replaced only once packages are
+        return done()
+    finally:
+        if child is not None:
+            child.close()
+
+
+def _record(
+    run: _Run,
+    step: Step,
+    cache: NoteCache,
+    problems: Sequence[Problem],
+    note_stats: list[list[object]],
+    written: Sequence[Path],
+) -> None:
+    """Save the cache and what this build wrote, for the next build to skip what did not
+    change (or, when nothing did, the whole build)."""
+    cache.save()
+    cache.close()
+    state = run.state
+    state.media = list(step.media) if run.where.whole else sorted({*state.media, *step.media})
+    state.summary = {
+        "cards": step.counts[0],
+        "decks": step.counts[1],
+        "problems": [
+            [p.source.path, p.source.line, p.message, p.level]
+            for p in problems
+            if p not in cache.problems  # said once; the next build does not read it
+        ],
+    }
+    # Image problems depend on files that may appear later: no skipping then.
+    state.inputs = (
+        ""
+        if step.volatile
+        else state.digest(run.build_fp, note_stats, run.where.lock, list(written))
+    )
+    state.save()
 
 
 def _write_packages(
@@ -1022,8 +1152,20 @@ def package_digest(
     return h.hexdigest()
 
 
-def _unchanged(state: BuildState, problems: list[Problem], packages: list[Path]) -> BuildResult:
-    """The result of a build that found every input as the last build left it."""
+def _unchanged(
+    run: _Run,
+    files_found: tuple[list[tuple[Path, Path]], list[Problem]],
+    note_stats: list[list[object]],
+) -> BuildResult | None:
+    """The result of a build that finds every input as the last build left it (notes,
+    images, lock, packages, settings), from what that build recorded; None otherwise."""
+    state = run.state
+    packages = [run.out_dir / f"{k}.apkg" for k in sorted(state.packages)]
+    if (
+        not state.inputs
+        or state.digest(run.build_fp, note_stats, run.where.lock, packages) != state.inputs
+    ):
+        return None
     summary = state.summary
     cached = [
         Problem(
@@ -1032,7 +1174,7 @@ def _unchanged(state: BuildState, problems: list[Problem], packages: list[Path])
         for p in summary.get("problems", [])  # type: ignore[attr-defined]
     ]
     counts = (int(summary.get("cards", 0)), int(summary.get("decks", 0)))  # type: ignore[call-overload]
-    return BuildResult((), (*problems, *cached), tuple(packages), Report(), counts=counts)
+    return BuildResult((), (*files_found[1], *cached), tuple(packages), Report(), counts=counts)
 
 
 def _old_lock(out_dir: Path, lock_path: Path) -> Path | None:
