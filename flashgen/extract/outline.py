@@ -6,6 +6,7 @@ notes are often written one fact per line without blank lines between.
 Only block parsing runs: inline parsing is left to rendering, for the cards found.
 Most notes never reach markdown-it at all: `scan.scan_outline` reads the common subset
 of markdown line by line and gives the same units, or None to leave the note to it.
+`blocks.block_tokens` gives the same tokens from markdown-it-pyrs's tree.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Protocol
 
 from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
@@ -71,6 +71,21 @@ _OPAQUE = {"fence", "code_block", "html_block", "math_block", "math_block_label"
 _SKIP_TO_CLOSE = {"table_open": "table_close"}
 
 
+class BlockToken(Protocol):
+    """What the walker reads of a block token: markdown-it-py's, or `blocks`'s."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def tag(self) -> str: ...
+    @property
+    def map(self) -> list[int] | None: ...
+    @property
+    def content(self) -> str: ...
+    @property
+    def info(self) -> str: ...
+
+
 def outline(body: str, first_line: int = 1) -> tuple[Unit, ...]:
     """Split a note body (markdown after frontmatter) into units with file line numbers.
 
@@ -85,7 +100,7 @@ def outline(body: str, first_line: int = 1) -> tuple[Unit, ...]:
 
 
 def markdown_outline(body: str, first_line: int = 1) -> tuple[Unit, ...]:
-    """The outline by markdown-it: the fallback for the scanner, and its reference."""
+    """The outline by markdown-it-py: the fallback for markdown-it-pyrs, and its reference."""
     tokens = block_parser().parse(body)
     return tuple(_walk(tokens, first_line - 1, body))
 
@@ -93,7 +108,7 @@ def markdown_outline(body: str, first_line: int = 1) -> tuple[Unit, ...]:
 _SHOWN = {"fence", "math_block", "math_block_label"}
 
 
-def _block_source(tok: Token, body_lines: list[str]) -> str:
+def _block_source(tok: BlockToken, body_lines: list[str]) -> str:
     """The markdown of a block that can sit under a card: a fence, a formula, a table."""
     if tok.type == "fence":
         fence = "~~~" if "```" in tok.content else "```"
@@ -105,7 +120,7 @@ def _block_source(tok: Token, body_lines: list[str]) -> str:
     return "\n".join(ln.strip() for ln in body_lines[tok.map[0] : tok.map[1]])
 
 
-def _walk(tokens: Sequence[Token], offset: int, body: str = "") -> list[Unit]:
+def _walk(tokens: Sequence[BlockToken], offset: int, body: str = "") -> list[Unit]:
     body_lines: list[str] = []
     units: list[Unit] = []
     depth = 0
@@ -116,7 +131,7 @@ def _walk(tokens: Sequence[Token], offset: int, body: str = "") -> list[Unit]:
     quote_start = 0
     quote_end = 0
     quote_parts: list[str] = []
-    pending: Token | None = None
+    pending: BlockToken | None = None
     i = 0
     n = len(tokens)
     while i < n:
@@ -213,8 +228,8 @@ def _walk(tokens: Sequence[Token], offset: int, body: str = "") -> list[Unit]:
 
 
 def _inline_units(
-    tok: Token,
-    pending: Token | None,
+    tok: BlockToken,
+    pending: BlockToken | None,
     depth: int,
     ordered_stack: list[bool],
     item_first_para: bool,
