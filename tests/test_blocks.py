@@ -416,6 +416,7 @@ HANDLED = [
     "\u00a0nbsp line\nnext\u00a0\n",
     "~~~\nunclosed fence, last line without a newline",
     "text\n   ",
+    "2. second\n2. second\n\tTabbed",
     "1. formula:\n   $$\n   x\n   $$\n",
 ]
 UNSURE = [
@@ -423,6 +424,9 @@ UNSURE = [
     "> quote\n2. ends it in markdown-it-py only\n",
     "> quote\n    lazy line with its indent kept\n",
     "a\n|---|\n",
+    "| x \\| y |\n ---\n",
+    "Term\n: a setext heading in markdown-it-py\n---\n",
+    "| a |\n|---|\n| b |\n \u2028\n",
     "- a\n\n  <script>\n\n  x\n",
     "\n".join(f"{'> ' * k}level {k}" for k in range(40)),
 ]

@@ -34,6 +34,8 @@ _ROW_DOUBT = re.compile(r"^[ \t>]*(?:[-*+_=#`~<]|[0-9]{1,9}[.)])")
 _HTML_TO_MARKER = re.compile(r"^[ \t>]*<(?:script|pre|style|textarea|!|\?)", re.IGNORECASE)
 _EQNO_REVERSED = re.compile(r"^\s*\)([^)$\r\n]+?)\(\s*\${2}")
 _LABEL_SPACE = re.compile(r"\s+")
+_DELIMITER_NO_PIPE = re.compile(r"^[ \t>]*:?-+:?[ \t]*$")
+_SETEXT_UNDERLINE = re.compile(r"^[ \t>]*(?:=+|-+)[ \t]*$")
 _LIST_MARKER = re.compile(r"^(?:[-*+]|[0-9]{1,9}[.)])(?:[ \t]|$)")
 
 
@@ -270,15 +272,31 @@ def _check_quoted(lines: list[int], doc: _Doc) -> None:
             raise _UnmodelledError("quoted lazy line")
 
 
+def _check_table_start(lines: list[int], doc: _Doc) -> None:
+    """Refuse a paragraph or setext heading where markdown-it-py may see a table that
+    markdown-it.rs does not: a line with a pipe over a delimiter row without one."""
+    for k in range(lines[0] + 1, lines[1]):
+        if _DELIMITER_NO_PIPE.match(doc.lines[k]) and "|" in doc.lines[k - 1]:
+            raise _UnmodelledError("table with a delimiter row without a pipe")
+
+
 def _convert(nodes: Sequence[Node], out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
     for node in nodes:
         name = node.name
         if name == "paragraph" or name == "text":
             # a text node stands for a paragraph of a tight list item or definition
             lines = _lines(node, doc)
+            if name == "paragraph":
+                content = _text(node)
+            else:
+                # its source map can run past the line end when a tab was expanded
+                raw: str = node.meta["content"]
+                lines[1] = lines[0] + raw.count("\n") + 1
+                content = raw.strip()
             if quoted:
                 _check_quoted(lines, doc)
-            content = _text(node) if name == "paragraph" else node.meta["content"].strip()
+            if "|" in content:
+                _check_table_start(lines, doc)
             if doc.math and (level or quoted) and content.startswith("$$"):
                 raise _UnmodelledError("math in a container")
             out.append(_Tok("paragraph_open", "p", map=lines))
@@ -295,6 +313,8 @@ def _convert(nodes: Sequence[Node], out: list[_Tok], doc: _Doc, level: int, quot
             content = _text(node)
             if doc.math and (level or quoted) and content.startswith("$$"):
                 raise _UnmodelledError("math in a container")
+            if "|" in content:
+                _check_table_start(lines, doc)
             out.append(_Tok("inline", "", map=at, content=content))
             out.append(_Tok("heading_close", tag))
         elif name in ("bullet_list", "ordered_list"):
@@ -356,15 +376,23 @@ def _convert(nodes: Sequence[Node], out: list[_Tok], doc: _Doc, level: int, quot
                 # markdown-it-py wants a pipe in the header row, markdown-it.rs does not
                 raise _UnmodelledError("table without a pipe in its header")
             for k in range(lines[0] + 2, lines[1]):
-                if _ROW_DOUBT.match(doc.lines[k]):
-                    # a row that might start a block: the parsers differ on which end a table
+                if _ROW_DOUBT.match(doc.lines[k]) or not doc.lines[k].strip():
+                    # a row that might start a block, or blank but for unicode spaces: the
+                    # parsers differ on which end a table
                     raise _UnmodelledError("table row like a block start")
             out.append(_Tok("table_open", "table", map=lines))
             out.append(_TABLE_CLOSE)
         elif name == "definition_list":
             if level + 2 >= MAX_LEVEL:
                 raise _UnmodelledError("deep")
-            out.append(_Tok("dl_open", "dl", map=_lines(node, doc)))
+            lines = _lines(node, doc)
+            k = lines[0] + 1
+            while k < len(doc.lines) and doc.lines[k].strip(" \t"):
+                if _SETEXT_UNDERLINE.match(doc.lines[k]):
+                    # markdown-it-py tries setext headings before definition lists
+                    raise _UnmodelledError("definition list over a setext underline")
+                k += 1
+            out.append(_Tok("dl_open", "dl", map=lines))
             for part in node.children:
                 if part.name == "definition_term":
                     lines = _lines(part, doc)
