@@ -39,7 +39,7 @@ from gen_corpus import ensure_corpus
 from run import REPO, Sample, flashgen_cmd, flashgen_env, log, markdown_table, measure
 
 MODULES = (
-    "flashgen/extract/scan.py",
+    "flashgen/extract/blocks.py",
     "flashgen/extract/terms.py",
     "flashgen/extract/base.py",
     "flashgen/extract/cloze.py",
