@@ -80,6 +80,7 @@ def fingerprint(options: Options, max_media_bytes: int, roots: Sequence[Path] = 
     libraries that read and render notes, and the working directory (paths in messages and
     Source fields are relative to it)."""
     import markdown_it
+    import markdown_it_pyrs
     import mdit_py_plugins
     import nh3
     import pygments
@@ -91,6 +92,7 @@ def fingerprint(options: Options, max_media_bytes: int, roots: Sequence[Path] = 
     ]
     versions = [
         markdown_it.__version__,
+        str(getattr(markdown_it_pyrs, "__version__", "")),  # not in its type stubs
         mdit_py_plugins.__version__,
         str(getattr(nh3, "__version__", "")),  # not in its type stubs
         pygments.__version__,

@@ -93,9 +93,8 @@ def outline(body: str, first_line: int = 1) -> tuple[Unit, ...]:
     markdown-it-py and with the same units; for the rest markdown-it-py decides.
     """
     from flashgen.extract.blocks import block_tokens
-    from flashgen.verified import FAST_PATHS
 
-    tokens = block_tokens(body) if FAST_PATHS else None
+    tokens = block_tokens(body)
     if tokens is None:
         return markdown_outline(body, first_line)
     return tuple(_walk(tokens, first_line - 1, body))
