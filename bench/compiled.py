@@ -15,7 +15,7 @@ it are flat. This script measures what compiling that work would buy, without sh
 
     python bench/compiled.py --files 2000 --runs 3
 
-Two lines of render.py are rewritten in the copy first, because mypyc refuses them
+The render rules of render.py are rewritten in the copy first, because mypyc refuses them
 (PATCHES); both rewrites behave the same in plain Python.
 """
 
@@ -54,13 +54,10 @@ MODULES = (
     "flashgen/render.py",
     "flashgen/identity.py",
 )
-"""The modules compiled: the extraction rules and scanner, rendering, and card identity.
-Unit and Card (extract/outline.py, cards.py) stay Python: the scanner fills Unit's slots
-directly, which a compiled class does not allow."""
+"""The modules compiled: the extraction rules, the pyrs block reader, rendering, and card
+identity. Unit and Card (extract/outline.py, cards.py) stay Python."""
 
 PATCHES = (
-    # A string literal holding lone surrogates: the same pattern, escaped for `re`.
-    ("flashgen/render.py", r"\ud800-\udfff", r"\\ud800-\\udfff", 2),
     # markdown-it binds a render rule with `__get__`, which compiled functions lack.
     (
         "flashgen/render.py",
