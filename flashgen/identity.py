@@ -533,20 +533,55 @@ def plan_lock(
     """
     # The keys built now, needed only against an old lock (not held for a first build).
     current = {k for k, _ in built} if old else set()
-    vanished = {k: e for k, e in old.items() if k not in current and e.state == "live"}
-    # A first build has nothing that vanished: no sketches to make, no pairs to score.
-    heirs: Mapping[str, str] = {}
-    ambiguities: Sequence[rename.Ambiguity] = ()
-    arrived = [(k, e) for k, e in built if k not in old] if vanished else []
-    if arrived:
-        from flashgen import rename  # only now: most rebuilds never rename
-
-        matches = rename.match(
-            (rename.sketch(k, e.model, e.fields) for k, e in vanished.items()),
-            (rename.sketch(k, e.model, e.fields) for k, e in arrived),
-        )
-        heirs, ambiguities = matches.pairs, matches.ambiguous
+    heirs, ambiguities = _renames(built, old, current)
     inherited = set(heirs.values())
+    cards, changes, kept, pruned = _old_cards(old, current, inherited, now, prune)
+    # The GUIDs in use, for a new card not to take one. A first build whose cards' own
+    # GUIDs all differ needs none (None): each card keeps its own, and no set of every
+    # GUID is made (tens of megabytes for a large vault, at a build's peak of memory).
+    used: set[str] | None = None
+    if old or taken or not _distinct(entry.guid or guid_for(key) for key, entry in built):
+        used = {e.guid for e in cards.values()}
+        used.update(taken)
+        used.update(old[k].guid for k in current if k in old)
+        used.update(old[k].guid for k in inherited)
+    written, moves = _settle(built, old, heirs, used, now, cards, changes)
+    written.extend(cards[k] for k in kept)
+    report = Report(
+        Changes(changes),
+        tuple(DeckMove(o, n, c, tuple(sorted(t))) for (o, n), (c, t) in sorted(moves.items())),
+        pruned,
+    )
+    known = {**old, **dict(built)} if ambiguities else old
+    ambiguous = tuple(_ambiguity(a, known) for a in ambiguities)
+    return Plan(cards, written, report, ambiguous)
+
+
+def _renames(
+    built: Iterable[tuple[str, LockEntry]], old: Mapping[str, LockEntry], current: set[str]
+) -> tuple[Mapping[str, str], Sequence[rename.Ambiguity]]:
+    """Which new key continues which vanished one (new key → old key), and the ambiguous
+    pairs. A first build has nothing that vanished: no sketches to make, no pairs to score."""
+    vanished = {k: e for k, e in old.items() if k not in current and e.state == "live"}
+    arrived = [(k, e) for k, e in built if k not in old] if vanished else []
+    if not arrived:
+        return {}, ()
+    from flashgen import rename  # only now: most rebuilds never rename
+
+    matches = rename.match(
+        (rename.sketch(k, e.model, e.fields) for k, e in vanished.items()),
+        (rename.sketch(k, e.model, e.fields) for k, e in arrived),
+    )
+    return matches.pairs, matches.ambiguous
+
+
+def _old_cards(
+    old: Mapping[str, LockEntry], current: set[str], inherited: set[str], now: int, prune: bool
+) -> tuple[dict[str, LockEntry], list[Change | LockEntry], list[str], int]:
+    """The old lock's cards not built now and not renamed: a live one is removed now (tagged
+    `flashgen::removed`, reported), a removed one kept or, with `prune`, forgotten. Returns
+    the new lock's cards so far, the changes, the kept keys in key order, and how many were
+    pruned."""
     cards: dict[str, LockEntry] = {}
     changes: list[Change | LockEntry] = []
     pruned = 0
@@ -565,17 +600,27 @@ def plan_lock(
             kept.pop()
         else:
             cards[key] = entry
-    # The GUIDs in use, for a new card not to take one. A first build whose cards' own
-    # GUIDs all differ needs none (None): each card keeps its own, and no set of every
-    # GUID is made (tens of megabytes for a large vault, at a build's peak of memory).
-    used: set[str] | None = None
-    if old or taken or not _distinct(entry.guid or guid_for(key) for key, entry in built):
-        used = {e.guid for e in cards.values()}
-        used.update(taken)
-        used.update(old[k].guid for k in current if k in old)
-        used.update(old[k].guid for k in inherited)
+    return cards, changes, kept, pruned
+
+
+Moves = dict[tuple[str, str], tuple[int, set[str]]]
+"""(old deck, new deck) → how many cards moved, and their notes' source tags."""
+
+
+def _settle(
+    built: Iterable[tuple[str, LockEntry]],
+    old: Mapping[str, LockEntry],
+    heirs: Mapping[str, str],
+    used: set[str] | None,
+    now: int,
+    cards: dict[str, LockEntry],
+    changes: list[Change | LockEntry],
+) -> tuple[list[LockEntry], Moves]:
+    """Each card built now, with its GUID and mod time settled, added to `cards` and to the
+    list written (in build order); its change added to `changes`. Returns that list and the
+    deck moves."""
     written: list[LockEntry] = []
-    moves: dict[tuple[str, str], tuple[int, set[str]]] = {}
+    moves: Moves = {}
     for key, entry in built:
         previous = old.get(key) or old.get(heirs.get(key, ""))
         if previous is None:
@@ -587,28 +632,9 @@ def plan_lock(
             changes.append(entry)  # made a Change when the report is read
         else:
             guid = previous.guid
-            if key in heirs:
-                changes.append(
-                    Change(
-                        "renamed",
-                        entry.deck,
-                        entry.front,
-                        entry.source,
-                        previous.front,
-                        previous.source,
-                    )
-                )
-            elif previous.state == "removed" or previous.hash != entry.hash:
-                changes.append(
-                    Change(
-                        "changed",
-                        entry.deck,
-                        entry.front,
-                        entry.source,
-                        was_source=previous.source if previous.source != entry.source else "",
-                        restored=previous.state == "removed",
-                    )
-                )
+            change = _change(key, entry, previous, key in heirs)
+            if change is not None:
+                changes.append(change)
             if previous.deck != entry.deck:
                 count, tags = moves.get((previous.deck, entry.deck), (0, set()))
                 tags.update(t for t in entry.tags if t.startswith(SOURCE_TAG_PREFIX))
@@ -622,12 +648,23 @@ def plan_lock(
             )
         cards[key] = e  # (a new card with its key's GUID is the entry as built)
         written.append(e)
-    written.extend(cards[k] for k in kept)
-    report = Report(
-        Changes(changes),
-        tuple(DeckMove(o, n, c, tuple(sorted(t))) for (o, n), (c, t) in sorted(moves.items())),
-        pruned,
-    )
-    known = {**old, **dict(built)} if ambiguities else old
-    ambiguous = tuple(_ambiguity(a, known) for a in ambiguities)
-    return Plan(cards, written, report, ambiguous)
+    return written, moves
+
+
+def _change(key: str, entry: LockEntry, previous: LockEntry, renamed: bool) -> Change | None:
+    """What happened to a card that was in the old lock (under its key or, `renamed`, under
+    the key it continues); None when nothing changed."""
+    if renamed:
+        return Change(
+            "renamed", entry.deck, entry.front, entry.source, previous.front, previous.source
+        )
+    if previous.state == "removed" or previous.hash != entry.hash:
+        return Change(
+            "changed",
+            entry.deck,
+            entry.front,
+            entry.source,
+            was_source=previous.source if previous.source != entry.source else "",
+            restored=previous.state == "removed",
+        )
+    return None
