@@ -49,7 +49,14 @@ from flashgen.identity import (
 from flashgen.increment import PackageNotes, Step, file_key, plan_changed
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.notes import display_path, read_note
-from flashgen.project import LOCK_NAME, Project, find_project, lock_to_read
+from flashgen.project import (
+    LOCK_NAME,
+    Project,
+    check_paths,
+    find_notes,
+    find_project,
+    lock_to_read,
+)
 from flashgen.report import Report
 from flashgen.work import (
     Light,
@@ -62,7 +69,6 @@ from flashgen.work import (
     process_notes,
 )
 
-NOTE_SUFFIXES = (".md", ".markdown")
 ProgressFn = Callable[[str, int, int], None]
 """Told (stage, done, total) as a long stage advances; the command line draws a bar."""
 GUARD_WAIT_SECONDS = 10.0
@@ -92,102 +98,6 @@ class BuildResult:
     @property
     def deck_count(self) -> int:
         return self.counts[1] if self.counts is not None else len({c.deck for c in self.cards})
-
-
-def check_paths(paths: Sequence[Path]) -> None:
-    """Stop with a clear error when a PATH is missing, not a note, or an unreadable folder."""
-    for given in paths:
-        if not given.exists():
-            raise FlashgenError(
-                f"{given}: no such file or folder; pass a notes folder or .md file "
-                "(default: notes/)"
-            )
-        if given.is_file():
-            if not given.name.lower().endswith(NOTE_SUFFIXES):
-                raise FlashgenError(
-                    f"{given}: not a folder or a .md file; pass a notes folder or .md file"
-                )
-            continue
-        try:
-            os.listdir(given.resolve())
-        except OSError as exc:
-            raise FlashgenError(f"{given}: cannot read this folder: {exc.strerror}") from exc
-
-
-def find_notes(
-    paths: Sequence[Path], project: Project | None = None
-) -> tuple[list[tuple[Path, Path]], list[Problem]]:
-    """Each note file with its notes root (`project.find_project`: the same root whatever
-    path is given); folders are walked in sorted order."""
-    found: list[tuple[Path, Path]] = []
-    problems: list[Problem] = []
-    check_paths(paths)
-    where = project if project is not None else find_project(paths)
-    for given in paths:
-        path = given.resolve()
-        if given.is_file():
-            found.append((path, where.root_of(path)))
-            continue
-        _walk(path, where.root_of(path), found, problems, given)
-    return found, problems
-
-
-def _walk(
-    folder: Path,
-    root: Path,
-    found: list[tuple[Path, Path]],
-    problems: list[Problem],
-    given: Path,
-) -> None:
-    """`folder`'s notes in sorted order, then its sub-folders' (hidden ones skipped, symlinked
-    folders not followed: no loops, nothing outside the root)."""
-    try:
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError as exc:
-        where = display_path(Path(exc.filename)) if exc.filename else str(given)
-        problems.append(Problem(SourceRef(where, 1), f"cannot read folder: {exc.strerror}"))
-        return
-    folders = []
-    for entry in entries:
-        name = entry.name
-        if name.startswith("."):
-            continue
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if is_dir:
-            if not entry.is_symlink():
-                folders.append(entry)
-            continue
-        path = folder / name
-        if name == LOCK_NAME and folder != root:
-            problems.append(_inner_lock(path, root))
-        if not name.lower().endswith(NOTE_SUFFIXES):
-            continue
-        if entry.is_symlink() and not path.resolve().is_relative_to(root):
-            problems.append(
-                Problem(
-                    SourceRef(display_path(path), 1),
-                    "symlink points outside the notes folder; skipped",
-                )
-            )
-            continue
-        found.append((path, root))
-    for sub in folders:
-        _walk(folder / sub.name, root, found, problems, given)
-
-
-def _inner_lock(path: Path, root: Path) -> Problem:
-    """A lock inside the notes folder: an earlier build took that sub-folder for the notes
-    folder, and its cards' keys were made against it, not against `root`."""
-    return Problem(
-        SourceRef(display_path(path), 1),
-        f"a lock made when this folder was built as a notes folder of its own; the notes "
-        f"folder is {display_path(root)}, so its cards get new ids here (duplicates in Anki): "
-        "build this folder alone as before, or delete this lock if you mean to start over",
-    )
 
 
 def extract_all(

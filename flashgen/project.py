@@ -1,5 +1,6 @@
 """Where the notes are: the notes folder that keys, decks and tags are made against, the lock
-file that lives in it, and which part of it a build covers.
+file that lives in it, which part of it a build covers, and the note files in it
+(`find_notes`: the first stage of the pipeline).
 
 Every command finds the notes folder (the *root*) the same way, whatever path it is given,
 so `flashgen build notes/mlops` makes the same keys, deck names and tags as `flashgen build`:
@@ -20,14 +21,17 @@ read, and every other card of the lock, its deck and its package stay as they we
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashgen.errors import ConfigError
+from flashgen.cards import Problem, SourceRef
+from flashgen.errors import ConfigError, FlashgenError
 from flashgen.notes import display_path
 
 LOCK_NAME = "flashgen.lock.json"
+NOTE_SUFFIXES = (".md", ".markdown")
 DEFAULT_NOTES = Path("notes")
 
 
@@ -150,3 +154,99 @@ def _scope(given: Sequence[Path], roots: tuple[Path, ...]) -> tuple[Path, ...] |
     if not given or set(roots) <= set(given):
         return None
     return tuple(given)
+
+
+def check_paths(paths: Sequence[Path]) -> None:
+    """Stop with a clear error when a PATH is missing, not a note, or an unreadable folder."""
+    for given in paths:
+        if not given.exists():
+            raise FlashgenError(
+                f"{given}: no such file or folder; pass a notes folder or .md file "
+                "(default: notes/)"
+            )
+        if given.is_file():
+            if not given.name.lower().endswith(NOTE_SUFFIXES):
+                raise FlashgenError(
+                    f"{given}: not a folder or a .md file; pass a notes folder or .md file"
+                )
+            continue
+        try:
+            os.listdir(given.resolve())
+        except OSError as exc:
+            raise FlashgenError(f"{given}: cannot read this folder: {exc.strerror}") from exc
+
+
+def find_notes(
+    paths: Sequence[Path], project: Project | None = None
+) -> tuple[list[tuple[Path, Path]], list[Problem]]:
+    """Each note file with its notes root (`project.find_project`: the same root whatever
+    path is given); folders are walked in sorted order."""
+    found: list[tuple[Path, Path]] = []
+    problems: list[Problem] = []
+    check_paths(paths)
+    where = project if project is not None else find_project(paths)
+    for given in paths:
+        path = given.resolve()
+        if given.is_file():
+            found.append((path, where.root_of(path)))
+            continue
+        _walk(path, where.root_of(path), found, problems, given)
+    return found, problems
+
+
+def _walk(
+    folder: Path,
+    root: Path,
+    found: list[tuple[Path, Path]],
+    problems: list[Problem],
+    given: Path,
+) -> None:
+    """`folder`'s notes in sorted order, then its sub-folders' (hidden ones skipped, symlinked
+    folders not followed: no loops, nothing outside the root)."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        where = display_path(Path(exc.filename)) if exc.filename else str(given)
+        problems.append(Problem(SourceRef(where, 1), f"cannot read folder: {exc.strerror}"))
+        return
+    folders = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not entry.is_symlink():
+                folders.append(entry)
+            continue
+        path = folder / name
+        if name == LOCK_NAME and folder != root:
+            problems.append(_inner_lock(path, root))
+        if not name.lower().endswith(NOTE_SUFFIXES):
+            continue
+        if entry.is_symlink() and not path.resolve().is_relative_to(root):
+            problems.append(
+                Problem(
+                    SourceRef(display_path(path), 1),
+                    "symlink points outside the notes folder; skipped",
+                )
+            )
+            continue
+        found.append((path, root))
+    for sub in folders:
+        _walk(folder / sub.name, root, found, problems, given)
+
+
+def _inner_lock(path: Path, root: Path) -> Problem:
+    """A lock inside the notes folder: an earlier build took that sub-folder for the notes
+    folder, and its cards' keys were made against it, not against `root`."""
+    return Problem(
+        SourceRef(display_path(path), 1),
+        f"a lock made when this folder was built as a notes folder of its own; the notes "
+        f"folder is {display_path(root)}, so its cards get new ids here (duplicates in Anki): "
+        "build this folder alone as before, or delete this lock if you mean to start over",
+    )

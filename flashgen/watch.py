@@ -7,10 +7,10 @@ from pathlib import Path
 
 import watchfiles
 
-from flashgen.build import NOTE_SUFFIXES
 from flashgen.errors import FlashgenError
 from flashgen.media import IMAGE_SUFFIXES
 from flashgen.notes import display_path
+from flashgen.project import NOTE_SUFFIXES
 
 STEP_MS = 100
 """Quiet time that ends a burst of changes: editors save in several steps."""
