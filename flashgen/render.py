@@ -6,21 +6,25 @@ then the whole HTML goes once through the nh3 sanitizer, which keeps harmless ta
 scripts, frames, styles, event handlers and `javascript:` URLs, and rewrites each
 `<img src>` to the image's media name.
 
-The common shapes of fields (plain prose, one paragraph with emphasis, code, math and
-links, key-point lists, a code fence, a display-math block, a pipe table) take shortcuts
-that produce the same bytes without most of that work: see "Fast paths" below.
+Most fields are rendered by markdown-it-pyrs (markdown-it.rs, the Rust port of markdown-it)
+instead of markdown-it-py: `pyrs_html` sends a field there only when nothing in it can make
+the two disagree (no math, embeds, raw HTML or fences, which need flashgen's own rules; none
+of the few constructs the two parse differently), and only keeps pyrs's HTML when it holds no
+soft line break, which pyrs cannot render as `<br>`. Every other field goes to markdown-it-py.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
+import markdown_it_pyrs
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -215,9 +219,105 @@ def sanitise(fragment: str, image_src: ImageSrc | None = None) -> str:
     return _cleaner(rewrite).clean(fragment)
 
 
+@lru_cache(maxsize=1)
+def pyrs_renderer() -> markdown_it_pyrs.MarkdownIt:
+    """`renderer()`'s commonmark, table and strikethrough in Rust; no math, no flashgen rules."""
+    return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "strikethrough"])
+
+
+# -- When markdown-it-pyrs renders a field -------------------------------------------
+#
+# pyrs renders a field only when its HTML, once sanitised, is byte for byte markdown-it-py's
+# (tests/test_render_pyrs.py checks it on the repository's notes, the benchmark corpus and
+# generated markdown). The test is on characters and lines, not a parse: anything in the
+# text that could reach one of these differences sends it to markdown-it-py.
+#
+# - flashgen's and dollarmath's rules: `$`, `\(` `\[`, `![[`, raw HTML and autolinks (`<`),
+#   fences (three backticks or tildes: Pygments highlights them);
+# - whitespace other than space and newline: markdown-it-py strips all of Python's
+#   whitespace (NBSP, U+2028, ...) around paragraphs, headings and cells, pyrs only ASCII;
+#   and a tab indents four columns in one character, which would defeat the nesting bound;
+# - nesting: markdown-it-py stops at 20 levels of containers or of brackets, pyrs goes on;
+#   a line's container depth is at most its run of marker characters (12 allowed), link
+#   brackets at most their count (fewer than 16);
+# - pyrs 0.4 panics on an unclosed code span inside a link label: no backtick after a `[`;
+# - emphasis: pyrs matches a `*` pair after an unmatched `_` or `~` (or the reverse)
+#   differently, and treats Unicode symbols (`→`, emoji) next to a delimiter as letters:
+#   one kind of delimiter per field, and no non-ASCII punctuation or symbol beside one;
+# - code spans of only spaces, three or more or across a line (pyrs trims them), a backslash at the end of a line (hard
+#   breaks, reference destinations), reference definitions (`]:`), and empty list items
+#   (markdown-it-py ends a blockquote at one, pyrs continues the paragraph lazily);
+# - entities after `](` on a line: markdown-it-py strips a link destination's decoded
+#   whitespace (`&nbsp;`), pyrs percent-encodes it;
+# - any unquoted line right after a quoted one: markdown-it-py and pyrs disagree on lazy
+#   continuation lines (leading spaces in code spans, items and tables ending the quote);
+# - tables: pyrs accepts a one-column table without a pipe in its header and lets a table
+#   end a blockquote's lazy paragraph or run on into a list; markdown-it-py does not. With a
+#   `|`: no one-cell delimiter row, no `>`, no block marker right after a pipe line.
+#
+# Then pyrs's HTML is kept only when every newline in it ends the document or comes before
+# a block tag: a newline before text or an inline tag is a soft break (markdown-it-py, with
+# `breaks`, writes `<br />` there) or a hard break or code block line. Empty blockquotes
+# (pyrs writes a newline inside) and one-column tables go back too.
+
+_PYRS_REFUSES = re.compile(
+    r"[$<]|\\[(\[]|!\[\[|```|~~~|[^\S \n]|^[ >*+0-9.)-]{12}|\]:|`(?: {3,}| *\n)[ \n]*`|\\$"
+    r"|^[ \t>]*(?:[-*+]|[0-9]{1,9}[.)])[ \t]*$"
+    r"|^[ \t>*+0-9.)-]*>.*\n(?![ \t]*>)[ \t]*\S"  # a lazy line after a quoted one
+    r"|\]\(.*&[#0-9A-Za-z]+;",  # an entity in a link destination
+    re.MULTILINE,
+)
+_TABLE_EDGE = re.compile(
+    r"^[ \t>]*\|?[ \t]*:?-+:?[ \t]*\|?[ \t]*$"  # a one-cell delimiter row
+    r"|\|.*\n[ \t]*(?:[-*+>#]|[0-9]{1,9}[.)])",  # a block marker after a pipe line
+    re.MULTILINE,
+)
+_BESIDE_DELIMITER = re.compile(r"[^\x00-\x7f](?=[*_~])|(?<=[*_~])[^\x00-\x7f]")
+_PYRS_HTML_REFUSED = re.compile(
+    r"\n(?!\Z|</?(?:p|ul|ol|li|blockquote|h[1-6]|hr|table|thead|tbody|tr|th|td)[ />])"
+    r"|<blockquote>\n</blockquote>|<tr>\n<th[^\n]*\n</tr>"
+)
+_MAX_BRACKETS = 16
+
+
+def _pyrs_may_render(text: str) -> bool:
+    """True when nothing in `text` can make pyrs's HTML differ from markdown-it-py's."""
+    if _PYRS_REFUSES.search(text) or text.count("[") >= _MAX_BRACKETS:
+        return False
+    bracket = text.find("[")
+    if bracket >= 0 and text.find("`", bracket) > bracket:
+        return False
+    if ("*" in text) + ("_" in text) + ("~" in text) > 1:
+        return False
+    if "|" in text and (">" in text or _TABLE_EDGE.search(text)):
+        return False
+    return not any(
+        unicodedata.category(m.group())[0] in "PS" for m in _BESIDE_DELIMITER.finditer(text)
+    )
+
+
+def pyrs_html(text: str) -> str | None:
+    """markdown-it-pyrs's HTML for `text` when it is `renderer()`'s, else None."""
+    if not _pyrs_may_render(text):
+        return None
+    try:
+        out = pyrs_renderer().render(text)
+    except BaseException as exc:  # a Rust panic (none known past the test above) is no Exception
+        if type(exc).__name__ != "PanicException":
+            raise
+        return None
+    return None if _PYRS_HTML_REFUSED.search(out) else out
+
+
+def markdown_it_html(text: str) -> str:
+    """markdown-it's HTML for a field: by markdown-it-pyrs where `pyrs_html` vouches for it."""
+    fast = pyrs_html(text)
+    return renderer().render(text) if fast is None else fast
+
+
 def markdown_html(text: str, image_src: ImageSrc | None = None) -> str:
     """Render a block of markdown to sanitised HTML: markdown-it, then nh3, always."""
-    return sanitise(renderer().render(text), image_src).strip()
+    return sanitise(markdown_it_html(text), image_src).strip()
 
 
 def inline_html(text: str, image_src: ImageSrc | None = None) -> str:
