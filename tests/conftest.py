@@ -112,6 +112,21 @@ def lock_beside(out: Path, notes: Path):  # type: ignore[no-untyped-def]
     return Project((notes.resolve(),), out.resolve() / LOCK_NAME)
 
 
+def generated_corpus(tmp_path: Path, files: int) -> Path:
+    """The bench corpus generator's notes in flashgen's syntax (`files` of them), in tmp_path."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "corpus"
+    script = REPO / "bench" / "gen_corpus.py"
+    subprocess.run(
+        [sys.executable, script, out, f"--files={files}", "--formats=native"],
+        check=True,
+        capture_output=True,
+    )
+    return out / "native"
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """Run flashgen in-process: exit code, stdout, stderr."""
     from click.testing import CliRunner

@@ -11,8 +11,6 @@ exercised. BLOCKS_EXAMPLES raises the number of generated examples for a long lo
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,7 @@ from hypothesis import strategies as st
 from flashgen.extract.blocks import block_tokens
 from flashgen.extract.outline import Unit, _walk, markdown_outline, outline
 from flashgen.notes import read_note
-from tests.conftest import FIXTURES, REPO, write
+from tests.conftest import FIXTURES, REPO, generated_corpus, write
 
 EXAMPLES = int(os.environ.get("BLOCKS_EXAMPLES", "250"))
 
@@ -368,13 +366,7 @@ def test_repository_notes_parse_as_markdown_it(tmp_path: Path) -> None:
 
 
 def test_generated_corpus_is_parsed_by_pyrs_and_matches(tmp_path: Path) -> None:
-    out = tmp_path / "corpus"
-    subprocess.run(
-        [sys.executable, REPO / "bench" / "gen_corpus.py", out, "--files=40", "--formats=native"],
-        check=True,
-        capture_output=True,
-    )
-    root = out / "native"
+    root = generated_corpus(tmp_path, 40)
     paths = sorted(root.rglob("*.md"))
     assert len(paths) == 40
     scanned = 0

@@ -13,8 +13,6 @@ long local run.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,7 @@ from flashgen.extract import Options
 from flashgen.media import MediaFiles
 from flashgen.render import pyrs_html, renderer, sanitise
 from flashgen.work import process_note
-from tests.conftest import REPO
+from tests.conftest import REPO, generated_corpus
 from tests.test_blocks import BLANK, INDENTS, SHAPES, repo_bodies
 
 EXAMPLES = int(os.environ.get("RENDER_EXAMPLES", "300"))
@@ -189,13 +187,7 @@ def test_repository_fields_render_as_markdown_it(tmp_path: Path) -> None:
 
 
 def test_generated_corpus_fields_render_as_markdown_it(tmp_path: Path) -> None:
-    out = tmp_path / "corpus"
-    subprocess.run(
-        [sys.executable, REPO / "bench" / "gen_corpus.py", out, "--files=40", "--formats=native"],
-        check=True,
-        capture_output=True,
-    )
-    root = out / "native"
+    root = generated_corpus(tmp_path, 40)
     texts = field_texts([(p, root) for p in sorted(root.rglob("*.md"))])
     routed = sum(check(t) for t in texts)
     assert routed >= 0.8 * len(texts), (routed, len(texts))
