@@ -21,7 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from flashgen.identity import _FILE_MODE, card_id, deck_id, note_id
+from flashgen.identity import card_id, deck_id, note_id
+from flashgen.lockfile import FILE_MODE as _FILE_MODE
 
 ModelName = Literal["basic", "cloze"]
 

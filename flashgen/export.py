@@ -116,7 +116,7 @@ def table(cards: Sequence[Card], width: int) -> str:
 def known_guids(lock_path: Path) -> dict[str, str]:
     """GUIDs the lock at `lock_path` settled (renamed cards keep an older one); {} without one."""
     from flashgen.errors import LockError
-    from flashgen.identity import load_lock
+    from flashgen.lockfile import load_lock
 
     try:
         lock = load_lock(lock_path)

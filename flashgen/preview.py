@@ -23,7 +23,7 @@ from flashgen.build import extract_all
 from flashgen.cards import Problem
 from flashgen.errors import FlashgenError
 from flashgen.extract import Options
-from flashgen.identity import write_atomic
+from flashgen.lockfile import write_atomic
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.output import plural
 from flashgen.project import Project

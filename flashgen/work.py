@@ -1,185 +1,141 @@
-"""One note's work — read, extract, render — in a plain form that crosses processes and caches.
+"""One note's work — read, extract, render — as the one `NoteResult` a build plans with.
 
-A cold build of many notes spreads this work over the machine's cores; the order of the
-results is the order of the files, whatever the pool does.
+A cold build of many notes spreads this work over the machine's cores with
+`concurrent.futures`; the order of the results is the order of the files, whatever the
+pool does. A result crosses the process boundary, and lives in the cache, pickled.
 """
 
 from __future__ import annotations
 
-import marshal
+import contextlib
 import os
+import pickle
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
 
-from flashgen.cards import Card, Problem, SourceRef
+from flashgen.cards import Problem
 from flashgen.errors import FlashgenError
 from flashgen.extract import Options, extract
-from flashgen.forked import release_sigint, sigint_held
-from flashgen.identity import card_entry
+from flashgen.identity import LockEntry, card_entry
 from flashgen.media import Media, MediaFiles
 from flashgen.notes import read_note
-from flashgen.render import Rendered, render
+from flashgen.render import render
 
 PARALLEL_MIN_NOTES = 64
 """Below this many notes to parse, a process pool costs more than it saves."""
 
-Plain = tuple[object, ...]
-"""A NoteWork as nested tuples of str/int/bool: what marshal and pickle carry cheaply."""
-
 
 @dataclass(frozen=True, slots=True)
-class NoteWork:
-    """Everything one note gives a build."""
+class NoteResult:
+    """Everything one note gives a build: its cards as the lock would keep them (before
+    planning settles their GUIDs and mod times), its problems and its images."""
 
-    cards: tuple[Card, ...]
-    rendered: tuple[Rendered, ...]
-    """One per card, same order."""
-    problems: tuple[Problem, ...]
-    """Reading and extraction problems (render problems are in `rendered`)."""
+    keys: tuple[str, ...]
+    """Each card's key (`Card.key`), in the note's order."""
+    entries: tuple[LockEntry, ...]
+    """Each card as built now: its key's GUID, mod time 0 (planning sets both)."""
+    problems: tuple[Problem, ...] = ()
+    """Reading and extraction problems."""
+    image_problems: tuple[Problem, ...] = ()
+    """Images not found, refused, too large or remote: the cards are built anyway."""
+    media: tuple[tuple[int, Media], ...] = ()
+    """(card index, image) for every image a card shows."""
     content_hash: str = ""
     """sha256 of the file's bytes; empty when the file could not be read."""
 
+    @property
+    def decks(self) -> frozenset[str]:
+        return frozenset(e.deck for e in self.entries)
 
-def process_note(path: Path, root: Path, options: Options, files: MediaFiles) -> NoteWork:
+
+def process_note(path: Path, root: Path, options: Options, files: MediaFiles) -> NoteResult:
     """Read, extract and render one note."""
     note, problems = read_note(path, root)
     if note is None:
-        return NoteWork((), (), tuple(problems))
+        return NoteResult((), (), tuple(problems))
     ex = extract(note, options)
-    rendered = tuple(render(card, note, files) for card in ex.cards)
-    return NoteWork(ex.cards, rendered, (*problems, *ex.problems), note.content_hash)
-
-
-def problem_plain(p: Problem) -> Plain:
-    return (p.source.path, p.source.line, p.message, p.level)
-
-
-def problem_from_plain(t: Sequence[Any]) -> Problem:
-    path, line, message, level = t
-    return Problem(
-        SourceRef(str(path), int(line)), str(message), "error" if level == "error" else "warning"
+    entries: list[LockEntry] = []
+    image_problems: list[Problem] = []
+    media: list[tuple[int, Media]] = []
+    for i, card in enumerate(ex.cards):
+        r = render(card, note, files)
+        entries.append(
+            card_entry(
+                card.key,
+                model=r.model,
+                deck=card.deck,
+                fields=r.fields,
+                tags=card.tags,
+                source=str(card.source),
+                front=card.front,
+                now=0,
+            )
+        )
+        image_problems.extend(r.problems)
+        media.extend((i, m) for m in r.media)
+    return NoteResult(
+        tuple(c.key for c in ex.cards),
+        tuple(entries),
+        (*problems, *ex.problems),
+        tuple(image_problems),
+        tuple(media),
+        note.content_hash,
     )
 
 
-def to_plain(w: NoteWork) -> Plain:
-    """NoteWork → nested tuples (for the cache and for crossing a process boundary)."""
-    cards = tuple(
-        (
-            c.kind,
-            c.deck,
-            c.front,
-            c.back,
-            c.items,
-            c.extra,
-            c.context,
-            c.source.path,
-            c.source.line,
-            c.tags,
-            c.note_key,
-            c.term,
-            c.occurrence,
-            c.reverse,
-        )
-        for c in w.cards
-    )
-    rendered = tuple(
-        (
-            r.model,
-            r.fields,
-            tuple((m.name, str(m.path)) for m in r.media),
-            tuple(problem_plain(p) for p in r.problems),
-        )
-        for r in w.rendered
-    )
-    return (cards, rendered, tuple(problem_plain(p) for p in w.problems), w.content_hash)
+UNPICKLE_ERRORS = (
+    pickle.UnpicklingError,
+    EOFError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    ImportError,
+    IndexError,
+    KeyError,
+    MemoryError,
+)
+"""What damaged pickled bytes raise."""
 
 
-def from_plain(t: Plain) -> NoteWork:
-    """The inverse of `to_plain`."""
-    cards_t, rendered_t, problems_t, content_hash = cast(tuple[Any, Any, Any, Any], t)
-    cards = tuple(
-        Card(
-            kind=c[0],
-            deck=c[1],
-            front=c[2],
-            back=c[3],
-            items=tuple(c[4]),
-            extra=c[5],
-            context=tuple(c[6]),
-            source=SourceRef(c[7], c[8]),
-            tags=tuple(c[9]),
-            note_key=c[10],
-            term=c[11],
-            occurrence=c[12],
-            reverse=c[13],
-        )
-        for c in cards_t
-    )
-    rendered = tuple(
-        Rendered(
-            card,
-            r[0],
-            tuple(r[1]),
-            tuple(Media(name, Path(path)) for name, path in r[2]),
-            tuple(problem_from_plain(p) for p in r[3]),
-        )
-        for card, r in zip(cards, rendered_t, strict=True)
-    )
-    problems = tuple(problem_from_plain(p) for p in problems_t)
-    return NoteWork(cards, rendered, problems, str(content_hash))
+def dumps(result: NoteResult) -> bytes:
+    """A result as it crosses processes and as the cache keeps it."""
+    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-CardOutput = tuple[str, str, tuple[str, ...], tuple[str, ...]]
-"""What one card puts in a package: deck, note type, rendered fields, tags."""
+def loads(blob: bytes) -> NoteResult:
+    """The inverse of `dumps` (ValueError if the bytes are not a result)."""
+    try:
+        value = pickle.loads(blob)
+    except UNPICKLE_ERRORS as exc:
+        raise ValueError(f"not a note's result ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(value, NoteResult):
+        raise ValueError("not a note's result")  # noqa: TRY004 - damaged bytes, not a bug
+    return value
 
 
-def card_outputs(t: Plain) -> list[CardOutput]:
-    """Each card's `CardOutput`, read straight from a `to_plain` form."""
-    cards_t, rendered_t = cast(tuple[Any, Any], t[:2])
-    return [
-        (str(c[1]), str(r[0]), tuple(r[1]), tuple(c[9]))
-        for c, r in zip(cards_t, rendered_t, strict=True)
-    ]
+@contextlib.contextmanager
+def sigint_held() -> Iterator[None]:
+    """SIGINT (Ctrl-C) blocked in this thread meanwhile, so a process forked here starts
+    with it blocked: one that comes meanwhile is delivered when it is unblocked (here, a
+    KeyboardInterrupt on leaving; in the child, `release_sigint` or ignoring it)."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - POSIX has it
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-Light = tuple[Any, ...]
-"""What planning a whole build needs of a note, without its cards' fields (plain values):
-its cards' keys; each card's (GUID, note type, deck, source, content hash, front, tags);
-its problems; its images' problems; (card, name, path) of each image; its content hash.
-A worker process makes it beside the marshalled work, so the build's process never
-decodes the cards of a note it only plans."""
-
-
-def light_work(w: NoteWork) -> tuple[bytes, Light]:
-    """A work marshalled (`to_plain`), and its `Light` form."""
-    plain = to_plain(w)
-    return marshal.dumps(plain), light_plain(plain, [c.key for c in w.cards])  # type: ignore[arg-type]
-
-
-def light_plain(t: Plain, keys: Sequence[str]) -> Light:
-    """The `Light` form of a note's `to_plain` form `t` (`keys`: its cards' keys)."""
-    cards_t, rendered_t, problems_t, content_hash = cast(tuple[Any, Any, Any, Any], t)
-    cards = []
-    for k, c, r in zip(keys, cards_t, rendered_t, strict=True):
-        e = card_entry(
-            k,
-            model=r[0],
-            deck=c[1],
-            fields=r[1],
-            tags=c[9],
-            source=f"{c[7]}:{c[8]}",
-            front=c[2],
-            now=0,
-        )
-        cards.append((e.guid, e.model, e.deck, e.source, e.hash, e.front, tuple(e.tags)))
-    image_problems = tuple(p for r in rendered_t for p in r[3])
-    used = tuple((i, name, path) for i, r in enumerate(rendered_t) for name, path in r[2])
-    return (tuple(keys), tuple(cards), tuple(problems_t), image_problems, used, content_hash)
+def release_sigint() -> None:
+    """Unblock SIGINT in a process started under `sigint_held`."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 _worker: tuple[Options, MediaFiles] | None = None
@@ -207,12 +163,11 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _work_blob(job: tuple[str, str]) -> tuple[bytes, bytes]:
+def _work_blob(job: tuple[str, str]) -> bytes:
     assert _worker is not None
     options, files = _worker
-    # Marshalled here: cheaper to send than nested tuples, and what the cache keeps as is.
-    blob, light = light_work(process_note(Path(job[0]), Path(job[1]), options, files))
-    return blob, marshal.dumps(light)
+    # Pickled here, once: what the pool sends and what the cache keeps are the same bytes.
+    return dumps(process_note(Path(job[0]), Path(job[1]), options, files))
 
 
 def process_notes(
@@ -221,21 +176,18 @@ def process_notes(
     files: MediaFiles,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
-    *,
-    decode: bool = True,
-) -> Iterator[tuple[NoteWork | None, bytes, Light]]:
+) -> Iterator[tuple[NoteResult, bytes]]:
     """Process (path, root) jobs in order; in a process pool when there are enough of them.
 
-    Each note comes as its work (None when a worker made it and not `decode`), the work
-    marshalled (`to_plain`) and its `Light` form. Stopped early (Ctrl-C, an error, the
-    iterator closed), it does not wait for the notes not yet parsed: the pool's workers
-    finish the chunk in hand and leave.
+    Each note comes as its result and the result pickled (`dumps`). Stopped early (Ctrl-C,
+    an error, the iterator closed), it does not wait for the notes not yet parsed: the
+    pool's workers finish the chunk in hand and leave.
     """
     cpus = workers if workers is not None else (os.cpu_count() or 1)
     if cpus < 2 or len(jobs) < PARALLEL_MIN_NOTES:
         for done, (path, root) in enumerate(jobs):
-            w = process_note(path, root, options, files)
-            yield w, *light_work(w)
+            result = process_note(path, root, options, files)
+            yield result, dumps(result)
             if progress is not None:
                 progress(done + 1)
         return
@@ -256,8 +208,8 @@ def process_notes(
         # with Ctrl-C held back, so that each starts with it blocked and then ignores it.
         with sigint_held():
             results = pool.map(_work_blob, plain_jobs, chunksize=chunk)
-        for done, (blob, packed) in enumerate(results):
-            yield from_plain(marshal.loads(blob)) if decode else None, blob, marshal.loads(packed)
+        for done, blob in enumerate(results):
+            yield loads(blob), blob
             if progress is not None:
                 progress(done + 1)
         finished = True

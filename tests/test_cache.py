@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = work.process_note
 
-    def counting(path: Path, *args: object) -> work.NoteWork:
+    def counting(path: Path, *args: object) -> work.NoteResult:
         seen.append(path.name)
         return real(path, *args)  # type: ignore[arg-type]
 
@@ -92,8 +93,8 @@ def test_a_damaged_cache_is_ignored_with_a_warning(in_tmp: Path) -> None:
     code, _, err = run_cli("build")
     assert code == 0
     assert err == (
-        f"decks/{CACHE_DIR}/{CACHE_FILE}:1: cache is unreadable (the file ends before its "
-        "last value); ignoring it and rebuilding\n"
+        f"decks/{CACHE_DIR}/{CACHE_FILE}:1: cache is unreadable (its bytes are damaged); "
+        "ignoring it and rebuilding\n"
         "Heat: ~1 changed\n"
         "Built 2 cards in 2 decks → 2 packages in decks/ (1 warning)\n"
     )
@@ -144,33 +145,30 @@ def test_parallel_parse_gives_the_serial_result_in_order(
     serial = list(work.process_notes(jobs, Options(), files, workers=1))
     parallel = list(work.process_notes(jobs, Options(), files, workers=2))
     assert parallel == serial
-    assert [w.cards[0].front for w, _, _ in parallel if w] == [f"Term{k}" for k in range(40)]
-    # A build that will not plan the changed notes alone never decodes the works.
-    light = list(work.process_notes(jobs, Options(), files, workers=2, decode=False))
-    assert light == [(None, blob, plain) for _, blob, plain in serial]
+    assert [r.entries[0].front for r, _ in parallel] == [f"Term{k}" for k in range(40)]
+    assert [work.loads(blob) for _, blob in parallel] == [r for r, _ in serial]
 
 
-def data_files(out: Path) -> list[Path]:
-    return sorted((out / CACHE_DIR).glob("notes-*.data"))
+def test_a_damaged_result_is_parsed_again_with_a_warning(in_tmp: Path) -> None:
+    import pickle
 
-
-def test_a_damaged_work_is_parsed_again_with_a_warning(in_tmp: Path) -> None:
     write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
     write(in_tmp, "notes/b.md", "# Heat\n\nEntropy: disorder.\n")
     assert run_cli("build")[0] == 0
     decks = in_tmp / "decks"
     fresh = {p.name: p.read_bytes() for p in decks.glob("*.apkg")}
-    (data,) = data_files(decks)
-    raw = bytearray(data.read_bytes())
-    raw[len(raw) // 4] ^= 0xFF  # inside a.md's work
-    data.write_bytes(bytes(raw))
+    path = decks / CACHE_DIR / CACHE_FILE
+    version, fp, identity, entries = pickle.loads(path.read_bytes())
+    (a,) = [k for k in entries if k.endswith("a.md")]
+    entries[a] = replace(entries[a], blob=b"\x00not a result")
+    path.write_bytes(pickle.dumps((version, fp, identity, entries)))
     lock = in_tmp / "notes" / LOCK_NAME
     lock.write_bytes(lock.read_bytes())  # not the file the cache knows: every card is planned
     code, _, err = run_cli("build")
     assert code == 0
     assert err == (
-        f"decks/{CACHE_DIR}/{data.name}:1: cache is unreadable (a note's work in "
-        f"{data.name} is not as saved); ignoring it and rebuilding\n"
+        f"decks/{CACHE_DIR}/{CACHE_FILE}:1: cache is unreadable (not a note's result "
+        "(UnpicklingError: invalid load key, '\\x00'.)); ignoring it and rebuilding\n"
         "No changes\n"
         "Built 2 cards in 2 decks → 2 packages in decks/ (1 warning)\n"
     )
@@ -183,49 +181,6 @@ def test_a_damaged_work_is_parsed_again_with_a_warning(in_tmp: Path) -> None:
     )
 
 
-def test_a_killed_builds_leftover_bytes_do_not_matter(tmp_path: Path) -> None:
-    """A build killed after parsing appended works no index points to: they are skipped."""
-    write(tmp_path, "notes/a.md", "Osmosis: water crossing a membrane.\n")
-    out = tmp_path / "decks"
-    build_decks([tmp_path / "notes"], out, now=1000)
-    (data,) = data_files(out)
-    with open(data, "ab") as fh:
-        fh.write(b"\x00half a work")
-    write(tmp_path, "notes/b.md", "Diffusion: spreading out.\n")
-    result = build_decks([tmp_path / "notes"], out, now=2000)
-    assert result.problems == ()
-    assert [(c.kind, c.front) for c in result.report.changes] == [("new", "Diffusion")]
-
-
-def test_the_data_file_is_compacted_when_mostly_old_works(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("flashgen.cache.COMPACT_SLACK", 0)
-    for n in range(3):
-        write(tmp_path, f"notes/n{n}.md", f"Term{n}: definition {n}.\n")
-    out = tmp_path / "decks"
-    build_decks([tmp_path / "notes"], out, now=1000)
-    (first,) = data_files(out)
-    size = first.stat().st_size
-    write(tmp_path, "notes/n0.md", "Term0: a new definition.\n")
-    build_decks([tmp_path / "notes"], out, now=2000)
-    assert data_files(out) == [first]  # one old work of three: kept
-    for n in range(3):
-        write(tmp_path, f"notes/n{n}.md", f"Term{n}: definition {n}, again.\n")
-    build_decks([tmp_path / "notes"], out, now=3000)
-    (second,) = data_files(out)
-    assert second != first and second.stat().st_size < 2 * size
-    seen = count_parses(monkeypatch)
-    (tmp_path / "notes" / LOCK_NAME).write_bytes(
-        (tmp_path / "notes" / LOCK_NAME).read_bytes()
-    )  # decode every work
-    result = build_decks([tmp_path / "notes"], out, now=4000)
-    assert seen == [] and result.problems == ()
-    cards = json.loads((tmp_path / "notes" / LOCK_NAME).read_text())["cards"]
-    backs = sorted(cards[f"n{n}|definition|term{n}"]["fields"][1] for n in range(3))
-    assert backs == [f"<p>definition {n}, again.</p>" for n in range(3)]
-
-
 def test_diff_keeps_no_work(in_tmp: Path) -> None:
     write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
     assert run_cli("build")[0] == 0
@@ -236,40 +191,15 @@ def test_diff_keeps_no_work(in_tmp: Path) -> None:
     assert {p.name: p.read_bytes() for p in cache.iterdir()} == before
 
 
-def test_the_index_and_the_mirror_are_read_back_from_many_pieces(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from flashgen import cache
-    from flashgen.media import MAX_MEDIA_BYTES
-
-    monkeypatch.setattr(cache, "INDEX_CHUNK", 2)
-    monkeypatch.setattr(cache, "COLUMN_CHUNK", 2)
-    for n in range(5):
-        write(tmp_path, f"notes/n{n}.md", f"Term{n}: definition {n}.\n\nOther{n}: more.\n")
-    out = tmp_path / "decks"
-    build_decks([tmp_path / "notes"], out, now=1000)
-    index = cache.LockMirror.for_output(out).load_index(tmp_path / "notes" / LOCK_NAME)
-    assert index is not None
-    lock = json.loads((tmp_path / "notes" / LOCK_NAME).read_text())["cards"]
-    assert list(index.spans.keys) == sorted(lock) and len(index.spans.guids) == 10
-    assert {k: index.entry(k).guid for k in lock} == {k: v["guid"] for k, v in lock.items()}
-    roots = [(tmp_path / "notes").resolve()]
-    loaded = cache.NoteCache.load(out, cache.fingerprint(Options(), MAX_MEDIA_BYTES, roots))
-    assert sorted(Path(k).name for k in loaded.entries) == [f"n{n}.md" for n in range(5)]
-    loaded.close()
-    seen = count_parses(monkeypatch)
-    write(tmp_path, "notes/n2.md", "Term2: a new definition.\n\nOther2: more.\n")
-    result = build_decks([tmp_path / "notes"], out, now=2000)
-    assert seen == ["n2.md"]
-    assert [(c.kind, c.front) for c in result.report.changes] == [("changed", "Term2")]
-
-
 def test_an_older_cache_is_started_again_without_a_warning(in_tmp: Path) -> None:
     import marshal
 
     write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
     assert run_cli("build")[0] == 0
-    write(in_tmp, f"decks/{CACHE_DIR}/{CACHE_FILE}", marshal.dumps((5, "fp", "", "x", 0, ())))
+    old = in_tmp / "decks" / CACHE_DIR / "notes.marshal"  # an older flashgen's cache
+    write(in_tmp, f"decks/{CACHE_DIR}/notes.marshal", marshal.dumps((5, "fp", "", "x", 0, ())))
+    (in_tmp / "decks" / CACHE_DIR / CACHE_FILE).unlink()
     write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a cell membrane.\n")
     code, _, err = run_cli("build")
     assert (code, err) == (0, "Bio: ~1 changed\nBuilt 1 card in 1 deck → 1 package in decks/\n")
+    assert not old.exists()

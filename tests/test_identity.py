@@ -82,7 +82,8 @@ def test_base91_two_digits_at_a_time_is_base91(n: int) -> None:
 
 
 def test_a_first_build_gives_colliding_guids_a_derived_one() -> None:
-    from flashgen.identity import LockEntry, plan_lock
+    from flashgen.identity import LockEntry
+    from flashgen.plan import plan_lock
 
     def built(key: str, guid: str) -> tuple[str, LockEntry]:
         return key, LockEntry(guid, "Bio", f"{key}.md:1", "h", 0, front=key, fields=(key,))

@@ -1,13 +1,12 @@
 """Ctrl-C during a parallel build: the build ends at once, quietly, with valid files.
 
 A terminal sends SIGINT to every process of its foreground group: the build, its parse
-workers and its forked package writer. A worker that died of it while holding the pool's
+workers. A worker that died of it while holding the pool's
 result-pipe lock once kept a build waiting for ever.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -16,17 +15,14 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from flashgen import forked
-from flashgen.forked import Forked, can_fork
-from flashgen.identity import load_lock
+from flashgen.lockfile import load_lock
 
 pytestmark = [
-    pytest.mark.skipif(not can_fork(), reason="process groups and /proc: Linux"),
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups and /proc"),
     pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="a pool needs two cores"),
 ]
 
@@ -34,8 +30,7 @@ NOTES = 3_000
 DECKS = 20
 AFTER_POOL_START = (0.0, 0.03, 0.08, 0.15, 0.25, 0.35, 0.5, 0.7)
 """When SIGINT is sent, in seconds after the parse workers appear: mostly while they parse
-(about 0.6 s on a 2-core machine), the last ones later (planning, writing packages beside
-a forked child)."""
+(about 0.6 s on a 2-core machine), the last ones later (planning, writing packages)."""
 LOCK = "flashgen.lock.json"
 EXIT_LIMIT = 5.0
 """Seconds from SIGINT to the build's exit: well under one here; slack for a loaded CI."""
@@ -169,29 +164,3 @@ def test_ctrl_c_ends_a_parallel_build_at_once(tmp_path: Path) -> None:
     build_whole(notes, out)
     assert check_outputs(notes, out, tmp_path) == NOTES
     assert not [p.name for p in out.iterdir() if p.name.endswith((".tmp", ".anki2"))]
-
-
-def test_a_forked_child_answers_ctrl_c_at_once() -> None:
-    # Forked with SIGINT blocked (see the next test), the child unblocks it for its work.
-    def interrupted() -> None:
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(20)
-
-    started = time.monotonic()
-    with pytest.raises(RuntimeError, match=r"^KeyboardInterrupt"):
-        Forked(interrupted).result()
-    assert time.monotonic() - started < 5
-    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
-
-
-def test_a_ctrl_c_while_forking_ends_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
-    @contextlib.contextmanager
-    def interrupted_on_leaving() -> Iterator[None]:
-        yield  # as a SIGINT held back while forking is delivered
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(forked, "sigint_held", interrupted_on_leaving)
-    with pytest.raises(KeyboardInterrupt):
-        Forked(lambda: time.sleep(30))
-    with pytest.raises(ChildProcessError):  # the child was ended and waited for
-        os.waitpid(-1, os.WNOHANG)

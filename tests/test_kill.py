@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from flashgen.identity import load_lock
+from flashgen.lockfile import load_lock
 from tests.conftest import AnkiCollection
 
 RUNS = 8

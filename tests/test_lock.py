@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from flashgen.build import build_decks
 from flashgen.cli import main
-from flashgen.identity import Lock, LockEntry, dump_lock, guid_for, load_lock
+from flashgen.identity import Lock, LockEntry, guid_for
+from flashgen.lockfile import dump_lock, load_lock
 from flashgen.project import LOCK_NAME
 from tests.conftest import AnkiCollection, write
 
@@ -35,34 +36,36 @@ def test_lock_format(tmp_path: Path) -> None:
     assert list(data) == ["cards", "notetypes", "version"]
     assert data["version"] == 2
     assert sorted(data["notetypes"]) == ["1276491904", "1579730105"]
-    # One card per block, one field and one tag per line: a diff shows what changed.
-    cards = text[: text.index(' "notetypes"')]
+    # One card per block, one field and one tag per line: a diff shows what changed. Non-ASCII
+    # stays as it is written.
+    cards = text[: text.index('  "notetypes"')]
     assert cards == (
         "{\n"
-        ' "cards": {\n'
-        '  "bio|definition|osmosis": {\n'
-        '   "deck": "Cells",\n'
-        '   "fields": [\n'
-        '    "Osmosis",\n'
-        '    "<p>water crossing a membrane.</p>",\n'
-        '    "",\n'
-        '    "Cells",\n'
-        f'    "{source}",\n'
-        '    ""\n'
-        "   ],\n"
-        '   "front": "Osmosis",\n'
-        f'   "guid": {json.dumps(guid_for("bio|definition|osmosis"))},\n'
-        f'   "hash": "{data["cards"]["bio|definition|osmosis"]["hash"]}",\n'
-        f'   "mod": {NOW},\n'
-        '   "model": "basic",\n'
-        f'   "source": "{source}",\n'
-        '   "state": "live",\n'
-        '   "tags": [\n'
-        '    "flashgen::source::bio"\n'
-        "   ]\n"
-        "  }\n"
-        " },\n"
+        '  "cards": {\n'
+        '    "bio|definition|osmosis": {\n'
+        '      "deck": "Cells",\n'
+        '      "fields": [\n'
+        '        "Osmosis",\n'
+        '        "<p>water crossing a membrane.</p>",\n'
+        '        "",\n'
+        '        "Cells",\n'
+        f'        "{source}",\n'
+        '        ""\n'
+        "      ],\n"
+        '      "front": "Osmosis",\n'
+        f'      "guid": {json.dumps(guid_for("bio|definition|osmosis"))},\n'
+        f'      "hash": "{data["cards"]["bio|definition|osmosis"]["hash"]}",\n'
+        f'      "mod": {NOW},\n'
+        '      "model": "basic",\n'
+        f'      "source": "{source}",\n'
+        '      "state": "live",\n'
+        '      "tags": [\n'
+        '        "flashgen::source::bio"\n'
+        "      ]\n"
+        "    }\n"
+        "  },\n"
     )
+    assert text.endswith('  "version": 2\n}\n')
 
 
 def test_dump_and_load_round_trip(tmp_path: Path) -> None:
@@ -79,7 +82,7 @@ def test_dump_and_load_round_trip(tmp_path: Path) -> None:
         ("t", "flashgen::removed"),
     )
     lock = Lock({"k": entry}, {"1": ("x", 2)})
-    (tmp_path / LOCK_NAME).write_text(dump_lock(lock), encoding="utf-8")
+    (tmp_path / LOCK_NAME).write_bytes(dump_lock(lock))
     assert load_lock(tmp_path / LOCK_NAME) == lock
     assert dump_lock(load_lock(tmp_path / LOCK_NAME)) == dump_lock(lock)
 
@@ -227,15 +230,15 @@ def test_pruning_the_last_cards_of_a_deck_deletes_its_package(in_tmp: Path) -> N
 HOLD = """
 import sys, time
 from pathlib import Path
-from flashgen.build import build_guard
+from flashgen.guard import build_guard
 with build_guard(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))
 """
 SHORT_WAIT_BUILD = """
 import sys
-import flashgen.build
-flashgen.build.GUARD_WAIT_SECONDS = 0.5
+import flashgen.guard
+flashgen.guard.GUARD_WAIT_SECONDS = 0.5
 from flashgen.cli import main
 main(["build", *sys.argv[1:]])
 """
@@ -323,7 +326,7 @@ def test_prune_writes_a_fresh_removal_once_before_forgetting_it(in_tmp: Path) ->
 HOLD_LOCK_DIR = """
 import sys, time
 from pathlib import Path
-from flashgen.build import build_guard
+from flashgen.guard import build_guard
 with build_guard(Path(sys.argv[1]), Path(sys.argv[2])):
     print("held", flush=True)
     time.sleep(30)

@@ -84,6 +84,6 @@ def test_workers_ignore_ctrl_c_and_leave_after_a_whole_parse(tmp_path: Path) -> 
         os.kill(child.pid, signal.SIGINT)  # the build alone answers Ctrl-C
     rest = list(notes)
     assert len(rest) == NOTES - 1
-    assert first[0] is not None and first[0].cards[0].front == "Term0"
-    assert [w.cards[0].front for w, _, _ in rest if w] == [f"Term{k}" for k in range(1, NOTES)]
+    assert first[0].entries[0].front == "Term0"
+    assert [r.entries[0].front for r, _ in rest] == [f"Term{k}" for k in range(1, NOTES)]
     assert multiprocessing.active_children() == []

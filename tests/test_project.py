@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flashgen.errors import ConfigError
-from flashgen.identity import load_lock
+from flashgen.lockfile import load_lock
 from flashgen.project import LOCK_NAME, find_project
 from tests.conftest import AnkiCollection, run_cli, write
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from flashgen.build import build_decks
-from flashgen.identity import load_lock
+from flashgen.lockfile import load_lock
 from flashgen.project import LOCK_NAME
 
 FILES = ["a/x.md", "a/y.md", "a/deep/w.md", "b/z.md"]

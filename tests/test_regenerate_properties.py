@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flashgen.build import build_decks, collect_cards
-from flashgen.identity import load_lock
+from flashgen.lockfile import load_lock
 from flashgen.project import LOCK_NAME
 
 TERMS = st.sampled_from(

@@ -15,7 +15,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from flashgen.cli import main
-from flashgen.identity import load_lock
+from flashgen.lockfile import load_lock
 from flashgen.project import LOCK_NAME
 from tests.conftest import AnkiCollection, ImportLog, write
 

@@ -1,22 +1,26 @@
-"""A rebuild that plans only the changed notes writes exactly what planning all of them does."""
+"""A rebuild (unchanged notes from the cache, their cards from the lock) writes exactly
+what a fresh build of every note does."""
 
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flashgen import build, increment
 from flashgen.build import BuildResult, build_decks
-from flashgen.cache import CACHE_DIR
+from flashgen.cache import CACHE_DIR, CACHE_FILE, CachedNote
 from flashgen.project import LOCK_NAME
+from flashgen.work import NoteResult
 from tests.conftest import lock_beside, write
+from tests.test_cache import count_parses
 from tests.test_regenerate_properties import ANSWERS
 
 TERMS = st.sampled_from(["Osmosis", "Osmosys", "Diffusion", "DVC", "Latency", "Jitter"])
@@ -69,23 +73,24 @@ def both_ways(
 def test_planning_changed_notes_equals_planning_all(
     versions: list[dict[str, tuple[str, str]]], prunes: list[bool]
 ) -> None:
-    taken = []
-    real = increment.plan_changed
+    for inc, whole, got, expected in both_ways(versions, prunes):
+        assert got.problems == expected.problems
+        assert [p.name for p in got.written] == [p.name for p in expected.written]
+        assert outputs(inc) == outputs(whole)
 
-    def spy(*args: object, **kwargs: object) -> increment.Step | None:
-        step = real(*args, **kwargs)  # type: ignore[arg-type]
-        taken.append(step is not None)
-        return step
 
-    build.plan_changed = spy  # type: ignore[assignment]
-    try:
-        for inc, whole, got, expected in both_ways(versions, prunes):
-            assert got.problems == expected.problems
-            assert [p.name for p in got.written] == [p.name for p in expected.written]
-            assert outputs(inc) == outputs(whole)
-    finally:
-        build.plan_changed = real
-    assert taken == [] or any(taken) or not any(len(v) for v in versions)
+def decoded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys of the cached notes whose results a build decodes (the lock could not
+    stand in for them)."""
+    seen: list[str] = []
+    real = CachedNote.result
+
+    def spy(self: CachedNote) -> NoteResult:
+        seen.extend(self.keys)
+        return real(self)
+
+    monkeypatch.setattr(CachedNote, "result", spy)
+    return seen
 
 
 def test_one_edited_note_is_planned_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,18 +98,12 @@ def test_one_edited_note_is_planned_alone(tmp_path: Path, monkeypatch: pytest.Mo
         write(tmp_path, f"notes/c{n}/lec.md", f"Term{n}: definition number {n}.\n")
     out = tmp_path / "decks"
     build_decks([tmp_path / "notes"], out, now=1000)
-    planned: list[list[str]] = []
-    real = build.plan_changed
-
-    def spy(hits, parsed, index, *rest):  # type: ignore[no-untyped-def]
-        planned.append([w.cards[0].front for w in parsed.values()])
-        return real(hits, parsed, index, *rest)
-
-    monkeypatch.setattr(build, "plan_changed", spy)
+    parsed = count_parses(monkeypatch)
+    seen = decoded(monkeypatch)
     write(tmp_path, "notes/c3/lec.md", "Term3: a better definition.\n")
     before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.apkg")}
     result = build_decks([tmp_path / "notes"], out, now=2000)
-    assert planned == [["Term3"]]
+    assert (parsed, seen) == (["lec.md"], [])
     assert [(c.kind, c.front) for c in result.report.changes] == [("changed", "Term3")]
     assert [p.name for p in result.rewritten] == ["c3.apkg"]
     after = {p.name: p.stat().st_mtime_ns for p in out.glob("*.apkg")}
@@ -112,7 +111,7 @@ def test_one_edited_note_is_planned_alone(tmp_path: Path, monkeypatch: pytest.Mo
     assert (result.card_count, result.deck_count) == (6, 6)
 
 
-def test_a_lock_from_elsewhere_is_planned_whole(tmp_path: Path) -> None:
+def test_a_lock_from_elsewhere_is_not_trusted(tmp_path: Path) -> None:
     """A lock checked out from version control is not the one the cache was saved with."""
     write(tmp_path, "notes/a.md", "Osmosis: water crossing a membrane.\n")
     out = tmp_path / "decks"
@@ -130,11 +129,12 @@ def test_a_lock_from_elsewhere_is_planned_whole(tmp_path: Path) -> None:
     ]
 
 
-def test_a_lock_edited_in_place_is_planned_whole(
+def test_a_lock_edited_in_place_is_not_trusted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The mirror is trusted for the very file the last build wrote (size, mtime, inode): a
-    hand edit that keeps the file and its size still changes its mtime."""
+    """The lock stands in for cached notes only while it is the very file the last build
+    wrote (size, mtime, inode): a hand edit that keeps the file and its size still changes
+    its mtime."""
     write(tmp_path, "notes/a.md", "Osmosis: water crossing a membrane.\n")
     out = tmp_path / "decks"
     build_decks([tmp_path / "notes"], out, now=1000)
@@ -145,24 +145,19 @@ def test_a_lock_edited_in_place_is_planned_whole(
         fh.seek(0)
         fh.write(text.replace(b'"mod": 1000', b'"mod": 1001'))
     os.utime(lock, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
-    partial: list[bool] = []
-    real = build.plan_changed
-
-    def spy(*args):  # type: ignore[no-untyped-def]
-        partial.append(True)
-        return real(*args)
-
-    monkeypatch.setattr(build, "plan_changed", spy)
+    seen = decoded(monkeypatch)
     write(tmp_path, "notes/b.md", "Diffusion: spreading out.\n")
     result = build_decks([tmp_path / "notes"], out, now=3000)
-    assert partial == []
+    assert seen == ["a|definition|osmosis"]
     assert [(c.kind, c.front) for c in result.report.changes] == [("new", "Diffusion")]
     assert b'"mod": 1001' in lock.read_bytes()  # Osmosis unchanged: its time as the lock has it
 
 
-def test_a_damaged_cached_work_is_taken_from_the_lock(tmp_path: Path) -> None:
-    """An unchanged note's package notes come from its cached work; when that is damaged,
-    the lock's copy of its cards gives the same package."""
+def test_a_damaged_cached_result_is_not_needed_while_the_lock_stands_in(
+    tmp_path: Path,
+) -> None:
+    """An unchanged note's cards come from the lock: its cached result, damaged, is never
+    read, and the packages are the same."""
     built: list[dict[str, bytes]] = []
     root = tmp_path / "vault"
     for damage in (False, True):
@@ -172,56 +167,13 @@ def test_a_damaged_cached_work_is_taken_from_the_lock(tmp_path: Path) -> None:
         out = root / "decks"
         build_decks([root / "notes"], out, now=1000)
         if damage:
-            (data,) = (out / CACHE_DIR).glob("notes-*.data")
-            raw = bytearray(data.read_bytes())
-            raw[len(raw) // 4] ^= 0xFF  # inside a.md's work
-            data.write_bytes(bytes(raw))
+            path = out / CACHE_DIR / CACHE_FILE
+            version, fp, identity, entries = pickle.loads(path.read_bytes())
+            (a,) = [k for k in entries if k.endswith("a.md")]
+            entries[a] = replace(entries[a], blob=b"\x00damaged")
+            path.write_bytes(pickle.dumps((version, fp, identity, entries)))
         write(root, "notes/b.md", "# Bio\n\nDiffusion: particles spreading out.\n")
         result = build_decks([root / "notes"], out, now=2000)
         assert [(c.kind, c.front) for c in result.report.changes] == [("changed", "Diffusion")]
         built.append(outputs(out))
     assert built[0] == built[1]
-
-
-@pytest.mark.parametrize("kernel", [True, False])
-def test_unchanged_lock_text_copied_file_to_file(
-    monkeypatch: pytest.MonkeyPatch, kernel: bool
-) -> None:
-    from flashgen import cache
-
-    monkeypatch.setattr(cache, "COPY_MIN_BYTES", 1)  # every run of unchanged cards
-    if not kernel:
-
-        def unsupported(*args: object) -> int:
-            raise OSError(38, "Function not implemented")
-
-        monkeypatch.setattr(os, "copy_file_range", unsupported)
-    from flashgen import identity
-
-    copied = []
-    real = identity._copy_range
-    monkeypatch.setattr(identity, "_copy_range", lambda r, fd: copied.append(r) or real(r, fd))
-    notes = {f"n{n}.md": ("Bio", f"Term{n}: definition {n}.\n\nOther{n}: more.") for n in range(6)}
-    edited = {**notes, "n3.md": ("Bio", "Term3: a new definition.\n\nOther3: more.")}
-    reports = []
-    for inc, whole, got, _ in both_ways([notes, edited, notes]):
-        assert outputs(inc) == outputs(whole)
-        reports.append([(c.kind, c.front) for c in got.report.changes])
-    assert reports[1:] == [[("changed", "Term3")], [("changed", "Term3")]]
-    assert len(copied) == 4  # the runs before and after the edited note, twice
-
-
-def test_a_lock_replaced_since_it_was_indexed_is_not_copied_from(tmp_path: Path) -> None:
-    from flashgen import cache
-    from flashgen.identity import file_identity
-
-    lock = tmp_path / "lock.json"
-    lock.write_text("one")
-    identity = file_identity(lock.stat())
-    fd = cache._same_file(lock, identity)
-    assert fd is not None
-    os.close(fd)
-    lock.unlink()
-    lock.write_text("two, longer")  # another file: runs are then taken from the mapped bytes
-    assert cache._same_file(lock, identity) is None
-    assert cache._same_file(tmp_path / "missing.json", identity) is None
