@@ -15,7 +15,6 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -127,30 +126,22 @@ def entry_from_json(v: dict[str, object]) -> LockEntry:
 
 
 def _strings(value: object, name: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list):
         raise TypeError(f"{name} must be a list of strings")
+    try:
+        "".join(value)  # a TypeError for anything but strings, at C speed (40,000 cards)
+    except TypeError:
+        raise TypeError(f"{name} must be a list of strings") from None
     return tuple(value)
 
 
-def _entry_json(e: LockEntry) -> dict[str, Any]:
-    return {
-        "deck": e.deck,
-        "fields": e.fields,
-        "front": e.front,
-        "guid": e.guid,
-        "hash": e.hash,
-        "mod": e.mod,
-        "model": e.model,
-        "source": e.source,
-        "state": e.state,
-        "tags": e.tags,
-    }
-
-
 def dump_lock(lock: Lock) -> bytes:
-    """The lock file's bytes: sorted, indented, diff-friendly; the same lock, the same bytes."""
+    """The lock file's bytes: sorted, indented, diff-friendly; the same lock, the same bytes.
+
+    orjson writes each `LockEntry` as it is (a dataclass: its fields are the card's keys in
+    the file), with no dict made per card."""
     data = {
-        "cards": {k: _entry_json(e) for k, e in lock.cards.items()},
+        "cards": lock.cards,
         "notetypes": {k: {"hash": h, "mod": m} for k, (h, m) in lock.notetypes.items()},
         "version": LOCK_VERSION,
     }

@@ -43,7 +43,14 @@ def test_lock_format(tmp_path: Path) -> None:
         "{\n"
         '  "cards": {\n'
         '    "bio|definition|osmosis": {\n'
+        f'      "guid": {json.dumps(guid_for("bio|definition|osmosis"))},\n'
         '      "deck": "Cells",\n'
+        f'      "source": "{source}",\n'
+        f'      "hash": "{data["cards"]["bio|definition|osmosis"]["hash"]}",\n'
+        f'      "mod": {NOW},\n'
+        '      "state": "live",\n'
+        '      "front": "Osmosis",\n'
+        '      "model": "basic",\n'
         '      "fields": [\n'
         '        "Osmosis",\n'
         '        "<p>water crossing a membrane.</p>",\n'
@@ -52,13 +59,6 @@ def test_lock_format(tmp_path: Path) -> None:
         f'        "{source}",\n'
         '        ""\n'
         "      ],\n"
-        '      "front": "Osmosis",\n'
-        f'      "guid": {json.dumps(guid_for("bio|definition|osmosis"))},\n'
-        f'      "hash": "{data["cards"]["bio|definition|osmosis"]["hash"]}",\n'
-        f'      "mod": {NOW},\n'
-        '      "model": "basic",\n'
-        f'      "source": "{source}",\n'
-        '      "state": "live",\n'
         '      "tags": [\n'
         '        "flashgen::source::bio"\n'
         "      ]\n"
