@@ -8,6 +8,7 @@ CSS and template HTML may change; the lock gives the note type a new mod time wh
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -15,9 +16,9 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -77,34 +78,6 @@ def notetype_hash(model: ModelName) -> str:
     return hashlib.sha256((css() + json.dumps(tmpls, sort_keys=True)).encode()).hexdigest()[:16]
 
 
-@lru_cache(maxsize=8)
-def _model_json(model: ModelName, mod: int) -> Any:
-    """The note type as the collection stores it (made once per build: genanki renders
-    every template to find each card's required fields)."""
-    return _model(model).to_json(mod, 1)
-
-
-def _model(model: ModelName) -> Any:
-    import genanki  # only to write a package: a build that finds nothing changed never does
-
-    if model == "basic":
-        return genanki.Model(
-            BASIC_MODEL_ID,
-            "flashgen Basic",
-            fields=[{"name": f} for f in BASIC_FIELDS],
-            templates=[dict(t) for t in _BASIC_TMPLS],
-            css=css(),
-        )
-    return genanki.Model(
-        CLOZE_MODEL_ID,
-        "flashgen Cloze",
-        fields=[{"name": f} for f in CLOZE_FIELDS],
-        templates=[dict(t) for t in _CLOZE_TMPLS],
-        css=css(),
-        model_type=genanki.Model.CLOZE,
-    )
-
-
 MODEL_IDS: Mapping[ModelName, int] = {"basic": BASIC_MODEL_ID, "cloze": CLOZE_MODEL_ID}
 
 
@@ -130,10 +103,6 @@ def _plain(field: str) -> str:
     return _TAG_RE.sub("", field).strip()
 
 
-def _csum(field: str) -> int:
-    return int(hashlib.sha1(_plain(field).encode("utf-8")).hexdigest()[:8], 16)
-
-
 def _ords(note: PackageNote) -> list[int]:
     if note.model == "cloze":
         nums = sorted({int(n) - 1 for n in _CLOZE_RE.findall(note.fields[0]) if int(n) > 0})
@@ -148,6 +117,146 @@ def _all_decks(names: Iterable[str]) -> list[str]:
         for k in range(1, len(parts) + 1):
             out.add("::".join(parts[:k]))
     return sorted(out)
+
+
+@lru_cache(maxsize=1)
+def _classes() -> tuple[Any, Any]:
+    """flashgen's note type and note: genanki's, told what genanki would otherwise choose
+    (ids, mod times, which cards). Made when a package is first written: importing genanki
+    takes 40 ms (its `cached_property` imports asyncio), which a build that finds nothing
+    changed does not need."""
+    import genanki
+
+    class NoteType(genanki.Model):  # type: ignore[misc]
+        def __init__(self, model: ModelName, mod: int) -> None:
+            basic = model == "basic"
+            super().__init__(
+                # A str, not an int: genanki keys the collection's note types by it, and a
+                # second deck holding this type's notes would add an int key beside the str
+                # one read back from the collection ("1579730105" twice in its JSON). The
+                # notes' `mid` column is an integer column: SQLite stores it as 1579730105.
+                str(MODEL_IDS[model]),
+                "flashgen Basic" if basic else "flashgen Cloze",
+                fields=[{"name": f} for f in (BASIC_FIELDS if basic else CLOZE_FIELDS)],
+                templates=[dict(t) for t in (_BASIC_TMPLS if basic else _CLOZE_TMPLS)],
+                css=css(),
+                model_type=genanki.Model.FRONT_BACK if basic else genanki.Model.CLOZE,
+            )
+            self.mod = mod
+
+        def to_json(self, timestamp: float, deck_id: int) -> Any:
+            # Its own mod, not the package's time: Anki updates a note type only when it
+            # differs. `did` (the deck last added to) stays the Default deck.
+            return super().to_json(self.mod, 1)
+
+    class Card(genanki.Card):  # type: ignore[misc]
+        def __init__(self, ord_: int, id_: int, due: int) -> None:
+            super().__init__(ord_)
+            self.id = id_
+            self.due = due
+
+        def write_to_db(
+            self,
+            cursor: Any,
+            timestamp: float,
+            deck_id: int,
+            note_id: int,
+            id_gen: Any,
+            due: int = 0,
+        ) -> None:
+            # Its own id and its own place in the new-card order (genanki gives every card
+            # of a note the note's `due`).
+            super().write_to_db(cursor, timestamp, deck_id, note_id, iter((self.id,)), self.due)
+
+    class Note(genanki.Note):  # type: ignore[misc]
+        def __init__(self, note: PackageNote, note_type: Any, dues: Iterator[int]) -> None:
+            super().__init__(note_type, note.fields, tags=note.tags, guid=note.guid)
+            self.note = note
+            self.dues = dues
+
+        @property
+        def sort_field(self) -> str:
+            # The first field without its tags, as flashgen always wrote it (genanki would
+            # write it whole; Anki computes its own when it imports the note).
+            return _plain(self.fields[0])
+
+        @sort_field.setter
+        def sort_field(self, value: object) -> None:
+            pass
+
+        @cached_property
+        def cards(self) -> list[Any]:
+            # flashgen's cards, not those genanki finds from the templates: a cloze note's
+            # numbers, a basic note's Reverse card when its Reverse field is set.
+            guid = self.note.guid
+            return [Card(o, card_id(guid, o), next(self.dues)) for o in _ords(self.note)]
+
+        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+            # The note's own id, and its own mod: Anki updates a note only when it is newer.
+            ids = iter((note_id(self.note.guid),))
+            super().write_to_db(cursor, self.note.mod, deck_id, ids)
+
+        def _format_tags(self) -> str:
+            return super()._format_tags() if self.tags else ""  # not genanki's "  "
+
+    return NoteType, Note
+
+
+@lru_cache(maxsize=8)
+def _note_type(model: ModelName, mod: int) -> Any:
+    """The note type, made once per build: genanki renders every template to find each
+    card's required fields."""
+    return _classes()[0](model, mod)
+
+
+def _model_json(model: ModelName, mod: int) -> Any:
+    """The note type as the collection stores it."""
+    return _note_type(model, mod).to_json(mod, 1)
+
+
+def _genanki_package(notes: Sequence[PackageNote], notetype_mods: Mapping[ModelName, int]) -> Any:
+    """The notes as a genanki package, each note in its deck (a `genanki.Deck`).
+
+    genanki writes a deck's notes when it writes the deck, and the cards are numbered
+    (`due`) as they are written: each run of notes in one deck goes in a deck of its own,
+    in the notes' order (a deck met again is written again, the same). Every deck the notes
+    are in and every parent deck is there, first met in name order, the first one holding
+    the note types used: the collection's decks and note types are listed in that order."""
+    import genanki
+
+    note_class = _classes()[1]
+    kinds = {m: _note_type(m, notetype_mods.get(m, 0)) for m in sorted({n.model for n in notes})}
+    names = _all_decks(n.deck for n in notes)
+    place = {name: i for i, name in enumerate(names)}
+    decks: list[Any] = []
+    met = 0  # names[:met] have a deck in `decks`
+    dues = itertools.count(1)
+    for name, run in itertools.groupby(notes, key=lambda n: n.deck):
+        if place[name] >= met:
+            decks += [genanki.Deck(deck_id(d), d) for d in names[met : place[name]]]
+            met = place[name] + 1
+        deck = genanki.Deck(deck_id(name), name)
+        for n in run:
+            deck.add_note(note_class(n, kinds[n.model], dues))
+        decks.append(deck)
+    decks += [genanki.Deck(deck_id(d), d) for d in names[met:]]
+    for kind in kinds.values():
+        decks[0].add_model(kind)
+    return genanki.Package(decks)
+
+
+def _write_collection(
+    db_path: Path, notes: Sequence[PackageNote], notetype_mods: Mapping[ModelName, int]
+) -> None:
+    """The notes' collection, written by genanki into a database with genanki's schema."""
+    conn = _connect(db_path)
+    try:
+        # Every id and mod is the note's, note type's or deck's own: genanki draws none from
+        # the package's id generator (empty) and uses no package time.
+        _genanki_package(notes, notetype_mods).write_to_db(conn.cursor(), 0, iter(()))
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def write_package(
@@ -212,6 +321,7 @@ def _connect(db_path: Path) -> sqlite3.Connection:
     # A scratch file, zipped and fsynced as a whole afterwards: no journal, no syncs.
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -65536")
     return conn
 
 
@@ -222,7 +332,8 @@ CardRow = tuple[
 
 
 def _rows(notes: Sequence[PackageNote]) -> tuple[list[NoteRow], list[CardRow]]:
-    """The notes' rows and their cards' rows, cards numbered (`due`) in the notes' order."""
+    """The notes' rows and their cards' rows, cards numbered (`due`) in the notes' order:
+    the rows `write_package` has genanki write, for `update_package` (to go with it)."""
     note_rows: list[NoteRow] = []
     card_rows: list[CardRow] = []
     due = 0
@@ -238,7 +349,7 @@ def _rows(notes: Sequence[PackageNote]) -> tuple[list[NoteRow], list[CardRow]]:
                 " " + " ".join(n.tags) + " " if n.tags else "",
                 "\x1f".join(n.fields),
                 _plain(n.fields[0]),
-                _csum(n.fields[0]),
+                0,  # the first field's checksum: genanki writes 0, Anki computes it on import
                 0,
                 "",
             )
@@ -274,11 +385,11 @@ def _rows(notes: Sequence[PackageNote]) -> tuple[list[NoteRow], list[CardRow]]:
 @lru_cache(maxsize=1)
 def _default_decks() -> str:
     """The `decks` JSON of genanki's empty collection (its Default deck)."""
-    tables, _, col = _schema()
+    import genanki
+
     conn = sqlite3.connect(":memory:")
     try:
-        conn.executescript(tables)
-        conn.executescript(col)
+        genanki.Package([]).write_to_db(conn.cursor(), 0, iter(()))
         return str(conn.execute("SELECT decks FROM col").fetchone()[0])
     finally:
         conn.close()
@@ -305,29 +416,6 @@ def _set_decks_and_models(
 
 _INSERT_NOTES = "INSERT OR REPLACE INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)"
 _INSERT_CARDS = "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-
-
-def _write_collection(
-    db_path: Path, notes: Sequence[PackageNote], notetype_mods: Mapping[ModelName, int]
-) -> None:
-    conn = _connect(db_path)
-    try:
-        cur = conn.cursor()
-        tables, indexes, col = _schema()
-        cur.executescript(tables)
-        cur.executescript(col)
-        _set_decks_and_models(cur, (n.deck for n in notes), (n.model for n in notes), notetype_mods)
-        note_rows, card_rows = _rows(notes)
-        # In id order: each table's B-tree grows at its end instead of splitting pages all
-        # over a large deck (the rows, and so the package, are the same either way).
-        note_rows.sort()
-        card_rows.sort()
-        cur.executemany(_INSERT_NOTES.replace(" OR REPLACE", ""), note_rows)
-        cur.executemany(_INSERT_CARDS, card_rows)
-        cur.executescript(indexes)  # built from the rows at once: faster than row by row
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def _update_collection(
@@ -371,23 +459,6 @@ def _update_collection(
         conn.commit()
     finally:
         conn.close()
-
-
-@lru_cache(maxsize=1)
-def _schema() -> tuple[str, str, str]:
-    """genanki's schema, its tables and its indexes apart (made after the rows are in), and
-    its empty collection row. genanki is imported when a package is first written: its
-    import takes 35 ms (its `cached_property` imports asyncio), which a build that finds
-    nothing changed does not need."""
-    from genanki.apkg_col import APKG_COL
-    from genanki.apkg_schema import APKG_SCHEMA
-
-    parts = APKG_SCHEMA.split(";")
-    tables = ";".join(part for part in parts if "CREATE INDEX" not in part)
-    indexes = ";".join(part for part in parts if "CREATE INDEX" in part) + ";"
-    if indexes.count("CREATE INDEX") != APKG_SCHEMA.count("CREATE INDEX"):
-        raise AssertionError("genanki's schema is not split where flashgen expects")
-    return tables, indexes, str(APKG_COL)
 
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
