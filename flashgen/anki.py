@@ -12,7 +12,6 @@ import itertools
 import json
 import os
 import re
-import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -89,7 +88,7 @@ class PackageNote:
     model: ModelName
     deck: str
     fields: Sequence[str]
-    """A tuple, or a `fields.FieldsRef` (read from the content cache when written)."""
+    """The rendered fields, in the note type's order."""
     tags: tuple[str, ...]
     mod: int
     """Modification time: Anki updates an existing note only when this differs (is newer)."""
@@ -264,39 +263,12 @@ def write_package(
     notes: Sequence[PackageNote],
     media: Mapping[str, Path],
     notetype_mods: Mapping[ModelName, int],
-    keep: Path | None = None,
 ) -> None:
-    """Write an .apkg atomically: same inputs, same bytes. With `keep`, its collection is
-    kept there too, for `update_package` to start from next time."""
-    _package(path, lambda db: _write_collection(db, notes, notetype_mods), media, keep)
+    """Write an .apkg atomically: same inputs, same bytes."""
+    _package(path, lambda db: _write_collection(db, notes, notetype_mods), media)
 
 
-def update_package(
-    path: Path,
-    base: Path,
-    upserts: Sequence[PackageNote],
-    live: Callable[[str], bool],
-    media: Mapping[str, Path],
-    notetype_mods: Mapping[ModelName, int],
-) -> None:
-    """Write an .apkg atomically from `base`, the collection kept when it was last written:
-    `upserts` are written over (new notes, or the same GUIDs with new content) and every
-    note whose GUID is not `live` is deleted. `base` then holds the new collection.
-
-    The notes and cards are those `write_package` would write, except that cards already
-    there keep their place in the new-card order (`due`) and new ones go after them; the
-    bytes differ (pages are reused). It saves rewriting every row of a large deck."""
-
-    def update(db: Path) -> None:
-        shutil.copyfile(base, db)
-        _update_collection(db, upserts, live, notetype_mods)
-
-    _package(path, update, media, base)
-
-
-def _package(
-    path: Path, fill: Callable[[Path], None], media: Mapping[str, Path], keep: Path | None
-) -> None:
+def _package(path: Path, fill: Callable[[Path], None], media: Mapping[str, Path]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd_db, db_path = tempfile.mkstemp(prefix=".flashgen-", suffix=".anki2", dir=path.parent)
     os.close(fd_db)
@@ -308,9 +280,6 @@ def _package(
         _write_zip(Path(zip_path), Path(db_path), media)
         os.chmod(zip_path, _FILE_MODE)
         os.replace(zip_path, path)
-        if keep is not None:
-            keep.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(db_path, keep)
     finally:
         Path(db_path).unlink(missing_ok=True)
         Path(zip_path).unlink(missing_ok=True)
@@ -323,142 +292,6 @@ def _connect(db_path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -65536")
     return conn
-
-
-NoteRow = tuple[int, str, int, int, int, str, str, str, int, int, str]
-CardRow = tuple[
-    int, int, int, int, int, int, int, int, int, int, int, int, int, int, int, int, int, str
-]
-
-
-def _rows(notes: Sequence[PackageNote]) -> tuple[list[NoteRow], list[CardRow]]:
-    """The notes' rows and their cards' rows, cards numbered (`due`) in the notes' order:
-    the rows `write_package` has genanki write, for `update_package` (to go with it)."""
-    note_rows: list[NoteRow] = []
-    card_rows: list[CardRow] = []
-    due = 0
-    for n in notes:
-        nid = note_id(n.guid)
-        note_rows.append(
-            (
-                nid,
-                n.guid,
-                MODEL_IDS[n.model],
-                n.mod,
-                -1,
-                " " + " ".join(n.tags) + " " if n.tags else "",
-                "\x1f".join(n.fields),
-                _plain(n.fields[0]),
-                0,  # the first field's checksum: genanki writes 0, Anki computes it on import
-                0,
-                "",
-            )
-        )
-        did = deck_id(n.deck)
-        for ord_ in _ords(n):
-            due += 1
-            card_rows.append(
-                (
-                    card_id(n.guid, ord_),
-                    nid,
-                    did,
-                    ord_,
-                    n.mod,
-                    -1,
-                    0,
-                    0,
-                    due,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    "",
-                )
-            )
-    return note_rows, card_rows
-
-
-@lru_cache(maxsize=1)
-def _default_decks() -> str:
-    """The `decks` JSON of genanki's empty collection (its Default deck)."""
-    import genanki
-
-    conn = sqlite3.connect(":memory:")
-    try:
-        genanki.Package([]).write_to_db(conn.cursor(), 0, iter(()))
-        return str(conn.execute("SELECT decks FROM col").fetchone()[0])
-    finally:
-        conn.close()
-
-
-def _set_decks_and_models(
-    cur: sqlite3.Cursor,
-    deck_names: Iterable[str],
-    models: Iterable[ModelName],
-    notetype_mods: Mapping[ModelName, int],
-) -> None:
-    import genanki
-
-    decks = json.loads(_default_decks())
-    for name in _all_decks(deck_names):
-        deck = genanki.Deck(deck_id(name), name)
-        decks[str(deck.deck_id)] = deck.to_json()
-    kinds = {
-        str(MODEL_IDS[model]): _model_json(model, notetype_mods.get(model, 0))
-        for model in sorted(set(models))
-    }
-    cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(decks), json.dumps(kinds)))
-
-
-_INSERT_NOTES = "INSERT OR REPLACE INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)"
-_INSERT_CARDS = "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-
-
-def _update_collection(
-    db_path: Path,
-    upserts: Sequence[PackageNote],
-    live: Callable[[str], bool],
-    notetype_mods: Mapping[ModelName, int],
-) -> None:
-    conn = _connect(db_path)
-    try:
-        cur = conn.cursor()
-        gone = [(nid,) for guid, nid in cur.execute("SELECT guid, id FROM notes") if not live(guid)]
-        note_rows, card_rows = _rows(upserts)
-        changed = [(row[0],) for row in note_rows]
-        dues = dict(
-            cur.execute(
-                "SELECT id, due FROM cards WHERE nid IN (SELECT value FROM json_each(?))",
-                (json.dumps([row[0] for row in note_rows]),),
-            )
-        )
-        (last,) = cur.execute("SELECT coalesce(max(due), 0) FROM cards").fetchone()
-        for stale in (gone, changed):
-            cur.executemany("DELETE FROM cards WHERE nid = ?", stale)
-        cur.executemany("DELETE FROM notes WHERE id = ?", gone)
-        cur.executemany(_INSERT_NOTES, note_rows)
-        placed = []
-        for row in card_rows:
-            due = dues.get(row[0])
-            if due is None:
-                last += 1
-                due = last
-            placed.append((*row[:8], due, *row[9:]))
-        cur.executemany(_INSERT_CARDS, placed)
-        names = {deck_id(n.deck): n.deck for n in upserts}
-        old = json.loads(cur.execute("SELECT decks FROM col").fetchone()[0])
-        names.update((int(k), str(v["name"])) for k, v in old.items() if int(k) not in names)
-        used = [names[did] for (did,) in cur.execute("SELECT DISTINCT did FROM cards")]
-        ids = {v: k for k, v in MODEL_IDS.items()}
-        models = [ids[mid] for (mid,) in cur.execute("SELECT DISTINCT mid FROM notes")]
-        _set_decks_and_models(cur, used, models, notetype_mods)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)

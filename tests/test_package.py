@@ -105,6 +105,6 @@ def test_a_failed_write_leaves_the_previous_package_and_nothing_else(tmp_path: P
     before = (out / "p.apkg").read_bytes()
     broken = anki.PackageNote("g-bad", "basic", "Bio", Unreadable(), (), 1)
     with pytest.raises(OSError, match="Input/output error"):
-        anki.write_package(out / "p.apkg", [*NOTES, broken], {}, MODS, keep=out / "kept.anki2")
+        anki.write_package(out / "p.apkg", [*NOTES, broken], {}, MODS)
     assert sorted(p.name for p in out.iterdir()) == ["p.apkg"]
     assert (out / "p.apkg").read_bytes() == before
