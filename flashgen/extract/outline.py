@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from flashgen.extract.terms import continues
+from flashgen.extract.wrap import continues
 
 UnitKind = Literal["heading", "text", "item", "quote", "term", "desc", "opaque"]
 
