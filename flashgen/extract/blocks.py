@@ -281,85 +281,19 @@ def _check_table_start(lines: list[int], doc: _Doc) -> None:
 
 
 def _convert(nodes: Sequence[Node], out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """markdown-it-py's tokens for these nodes, appended to `out`; raises on what it differs on."""
     for node in nodes:
         name = node.name
         if name == "paragraph" or name == "text":
-            # a text node stands for a paragraph of a tight list item or definition
-            lines = _lines(node, doc)
-            if name == "paragraph":
-                content = _text(node)
-            else:
-                # its source map can run past the line end when a tab was expanded
-                raw: str = node.meta["content"]
-                lines[1] = lines[0] + raw.count("\n") + 1
-                content = raw.strip()
-            if quoted:
-                _check_quoted(lines, doc)
-            if "|" in content:
-                _check_table_start(lines, doc)
-            if doc.math and (level or quoted) and content.startswith("$$"):
-                raise _UnmodelledError("math in a container")
-            out.append(_Tok("paragraph_open", "p", map=lines))
-            out.append(_Tok("inline", "", map=lines, content=content))
-            out.append(_PARAGRAPH_CLOSE)
+            _paragraph(node, name, out, doc, level, quoted)
         elif name in ("heading", "lheading"):
-            lines = _lines(node, doc)
-            tag = f"h{node.meta['level']}"
-            out.append(_Tok("heading_open", tag, map=lines))
-            # a setext heading's text ends above its underline
-            at = lines if name == "heading" else [lines[0], lines[1] - 1]
-            if quoted and name == "lheading":
-                _check_quoted(at, doc)
-            content = _text(node)
-            if doc.math and (level or quoted) and content.startswith("$$"):
-                raise _UnmodelledError("math in a container")
-            if "|" in content:
-                _check_table_start(lines, doc)
-            out.append(_Tok("inline", "", map=at, content=content))
-            out.append(_Tok("heading_close", tag))
+            _heading(node, name, out, doc, level, quoted)
         elif name in ("bullet_list", "ordered_list"):
-            if level + 2 >= MAX_LEVEL:
-                raise _UnmodelledError("deep")
-            kind = name[:-5]
-            out.append(_Tok(f"{kind}_list_open", "", map=_lines(node, doc)))
-            for item in node.children:
-                if item.name != "list_item":
-                    raise _UnmodelledError(item.name)
-                out.append(_Tok("list_item_open", "li", map=_lines(item, doc)))
-                _convert(item.children, out, doc, level + 2, quoted)
-                out.append(_LIST_ITEM_CLOSE)
-            out.append(_Tok(f"{kind}_list_close", ""))
+            _list(node, name, out, doc, level, quoted)
         elif name == "blockquote":
-            if level + 1 >= MAX_LEVEL:
-                raise _UnmodelledError("deep")
-            lines = _lines(node, doc)
-            if lines[1] < len(doc.lines) and doc.lines[lines[1]].strip(" \t"):
-                # ended by a line that is not blank: the parsers differ on what ends a
-                # quote's lazy paragraph (tables, list items)
-                raise _UnmodelledError("quote ended by a line of text")
-            if not node.children:
-                # markdown-it-py's map of an empty quote runs to the next line with text
-                if quoted:
-                    raise _UnmodelledError("empty quote in a quote")
-                end, n = lines[1], len(doc.lines)
-                while end < n and not doc.lines[end].strip(" \t"):
-                    end += 1
-                lines[1] = end
-            out.append(_Tok("blockquote_open", "blockquote", map=lines))
-            _convert(node.children, out, doc, level + 1, True)
-            out.append(_BLOCKQUOTE_CLOSE)
+            _blockquote(node, out, doc, level, quoted)
         elif name == "fence":
-            meta = node.meta
-            lines = _lines(node, doc)
-            code: str = meta["content"]
-            if (
-                not doc.ends_with_newline
-                and lines[1] == len(doc.lines)
-                and lines[0] + 1 + code.count("\n") == lines[1]
-            ):
-                # unclosed up to a last line without a newline: markdown-it-py adds none
-                code = code[:-1]
-            out.append(_Tok("fence", "code", map=lines, content=code, info=meta["info"]))
+            _fence(node, out, doc)
         elif (
             name == "html_block"
             and level
@@ -371,46 +305,152 @@ def _convert(nodes: Sequence[Node], out: list[_Tok], doc: _Doc, level: int, quot
         elif name in ("code_block", "html_block", "hr"):
             out.append(_Tok(name, "", map=_lines(node, doc)))
         elif name == "table":
-            lines = _lines(node, doc)
-            if "|" not in doc.lines[lines[0]]:
-                # markdown-it-py wants a pipe in the header row, markdown-it.rs does not
-                raise _UnmodelledError("table without a pipe in its header")
-            for k in range(lines[0] + 2, lines[1]):
-                if _ROW_DOUBT.match(doc.lines[k]) or not doc.lines[k].strip():
-                    # a row that might start a block, or blank but for unicode spaces: the
-                    # parsers differ on which end a table
-                    raise _UnmodelledError("table row like a block start")
-            out.append(_Tok("table_open", "table", map=lines))
-            out.append(_TABLE_CLOSE)
+            _table(node, out, doc)
         elif name == "definition_list":
-            if level + 2 >= MAX_LEVEL:
-                raise _UnmodelledError("deep")
-            lines = _lines(node, doc)
-            k = lines[0] + 1
-            while k < len(doc.lines) and doc.lines[k].strip(" \t"):
-                if _SETEXT_UNDERLINE.match(doc.lines[k]):
-                    # markdown-it-py tries setext headings before definition lists
-                    raise _UnmodelledError("definition list over a setext underline")
-                k += 1
-            out.append(_Tok("dl_open", "dl", map=lines))
-            for part in node.children:
-                if part.name == "definition_term":
-                    lines = _lines(part, doc)
-                    at = [lines[0], lines[0]]
-                    out.append(_Tok("dt_open", "dt", map=at))
-                    content = _text(part)
-                    if doc.math and (level or quoted) and content.startswith("$$"):
-                        raise _UnmodelledError("math in a container")
-                    out.append(_Tok("inline", "", map=at, content=content))
-                    out.append(_DT_CLOSE)
-                elif part.name == "definition_description":
-                    out.append(_Tok("dd_open", "dd", map=_lines(part, doc)))
-                    _convert(part.children, out, doc, level + 2, quoted)
-                    out.append(_DD_CLOSE)
-                else:
-                    raise _UnmodelledError(part.name)
-            out.append(_DL_CLOSE)
+            _definition_list(node, out, doc, level, quoted)
         elif name == "definition":
             pass  # a link reference definition: no token
         else:
             raise _UnmodelledError(name)
+
+
+def _paragraph(node: Node, name: str, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """A paragraph, or the text node standing for one in a tight item or definition."""
+    lines = _lines(node, doc)
+    if name == "paragraph":
+        content = _text(node)
+    else:
+        # its source map can run past the line end when a tab was expanded
+        raw: str = node.meta["content"]
+        lines[1] = lines[0] + raw.count("\n") + 1
+        content = raw.strip()
+    if quoted:
+        _check_quoted(lines, doc)
+    if "|" in content:
+        _check_table_start(lines, doc)
+    if doc.math and (level or quoted) and content.startswith("$$"):
+        raise _UnmodelledError("math in a container")
+    out.append(_Tok("paragraph_open", "p", map=lines))
+    out.append(_Tok("inline", "", map=lines, content=content))
+    out.append(_PARAGRAPH_CLOSE)
+
+
+def _heading(node: Node, name: str, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """An ATX or setext heading, its text on the lines above a setext underline."""
+    lines = _lines(node, doc)
+    tag = f"h{node.meta['level']}"
+    out.append(_Tok("heading_open", tag, map=lines))
+    # a setext heading's text ends above its underline
+    at = lines if name == "heading" else [lines[0], lines[1] - 1]
+    if quoted and name == "lheading":
+        _check_quoted(at, doc)
+    content = _text(node)
+    if doc.math and (level or quoted) and content.startswith("$$"):
+        raise _UnmodelledError("math in a container")
+    if "|" in content:
+        _check_table_start(lines, doc)
+    out.append(_Tok("inline", "", map=at, content=content))
+    out.append(_Tok("heading_close", tag))
+
+
+def _list(node: Node, name: str, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """A bullet or ordered list and its items, unless nested deeper than MAX_LEVEL."""
+    if level + 2 >= MAX_LEVEL:
+        raise _UnmodelledError("deep")
+    kind = name[:-5]
+    out.append(_Tok(f"{kind}_list_open", "", map=_lines(node, doc)))
+    for item in node.children:
+        if item.name != "list_item":
+            raise _UnmodelledError(item.name)
+        out.append(_Tok("list_item_open", "li", map=_lines(item, doc)))
+        _convert(item.children, out, doc, level + 2, quoted)
+        out.append(_LIST_ITEM_CLOSE)
+    out.append(_Tok(f"{kind}_list_close", ""))
+
+
+def _blockquote(node: Node, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """A quote, unless a line of text ends it; an empty one's map runs to the next text."""
+    if level + 1 >= MAX_LEVEL:
+        raise _UnmodelledError("deep")
+    lines = _lines(node, doc)
+    if lines[1] < len(doc.lines) and doc.lines[lines[1]].strip(" \t"):
+        # ended by a line that is not blank: the parsers differ on what ends a
+        # quote's lazy paragraph (tables, list items)
+        raise _UnmodelledError("quote ended by a line of text")
+    if not node.children:
+        # markdown-it-py's map of an empty quote runs to the next line with text
+        if quoted:
+            raise _UnmodelledError("empty quote in a quote")
+        end, n = lines[1], len(doc.lines)
+        while end < n and not doc.lines[end].strip(" \t"):
+            end += 1
+        lines[1] = end
+    out.append(_Tok("blockquote_open", "blockquote", map=lines))
+    _convert(node.children, out, doc, level + 1, True)
+    out.append(_BLOCKQUOTE_CLOSE)
+
+
+def _fence(node: Node, out: list[_Tok], doc: _Doc) -> None:
+    """A fenced code block; one left open to a last line without a newline loses its own."""
+    meta = node.meta
+    lines = _lines(node, doc)
+    code: str = meta["content"]
+    if (
+        not doc.ends_with_newline
+        and lines[1] == len(doc.lines)
+        and lines[0] + 1 + code.count("\n") == lines[1]
+    ):
+        # unclosed up to a last line without a newline: markdown-it-py adds none
+        code = code[:-1]
+    out.append(_Tok("fence", "code", map=lines, content=code, info=meta["info"]))
+
+
+def _table(node: Node, out: list[_Tok], doc: _Doc) -> None:
+    """A table, unless its header has no pipe or a row could start a block."""
+    lines = _lines(node, doc)
+    if "|" not in doc.lines[lines[0]]:
+        # markdown-it-py wants a pipe in the header row, markdown-it.rs does not
+        raise _UnmodelledError("table without a pipe in its header")
+    for k in range(lines[0] + 2, lines[1]):
+        if _ROW_DOUBT.match(doc.lines[k]) or not doc.lines[k].strip():
+            # a row that might start a block, or blank but for unicode spaces: the
+            # parsers differ on which end a table
+            raise _UnmodelledError("table row like a block start")
+    out.append(_Tok("table_open", "table", map=lines))
+    out.append(_TABLE_CLOSE)
+
+
+def _definition_list(node: Node, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """A definition list, unless a setext underline follows its first line."""
+    if level + 2 >= MAX_LEVEL:
+        raise _UnmodelledError("deep")
+    lines = _lines(node, doc)
+    k = lines[0] + 1
+    while k < len(doc.lines) and doc.lines[k].strip(" \t"):
+        if _SETEXT_UNDERLINE.match(doc.lines[k]):
+            # markdown-it-py tries setext headings before definition lists
+            raise _UnmodelledError("definition list over a setext underline")
+        k += 1
+    out.append(_Tok("dl_open", "dl", map=lines))
+    for part in node.children:
+        if part.name == "definition_term":
+            _definition_term(part, out, doc, level, quoted)
+        elif part.name == "definition_description":
+            out.append(_Tok("dd_open", "dd", map=_lines(part, doc)))
+            _convert(part.children, out, doc, level + 2, quoted)
+            out.append(_DD_CLOSE)
+        else:
+            raise _UnmodelledError(part.name)
+    out.append(_DL_CLOSE)
+
+
+def _definition_term(part: Node, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """A term of a definition list, mapped to its first line alone."""
+    lines = _lines(part, doc)
+    at = [lines[0], lines[0]]
+    out.append(_Tok("dt_open", "dt", map=at))
+    content = _text(part)
+    if doc.math and (level or quoted) and content.startswith("$$"):
+        raise _UnmodelledError("math in a container")
+    out.append(_Tok("inline", "", map=at, content=content))
+    out.append(_DT_CLOSE)
