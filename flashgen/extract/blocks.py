@@ -6,11 +6,13 @@ byte source maps; `block_tokens` turns that tree into the flat markdown-it-py to
 the one walker reads (type, map in lines, content, info, tag), so both parsers give
 the same units.
 
-markdown-it-pyrs has no dollar-math plugin, so `block_tokens` answers None, leaving
-the note to markdown-it-py, when a line could open a `$$` math block: `$$` preceded on
-its line only by spaces, tabs and the characters of container markers (`>`, list
-markers, definition markers). None too for nesting deep enough that markdown-it-py's
-maxNesting could cut the note short, and for any node the conversion does not know.
+markdown-it-pyrs has no dollar-math plugin. Where a line could open a `$$` math block
+(`$$` preceded on its line only by spaces, tabs and the characters of container markers:
+`>`, list markers, definition markers), `dollarmath.math_block` finds the top-level
+blocks and the note is parsed around them; a `$$` block start inside a container makes
+`block_tokens` answer None, leaving the note to markdown-it-py. None too for nesting deep
+enough that markdown-it-py's maxNesting could cut the note short, and for any node the
+conversion does not know.
 """
 
 from __future__ import annotations
@@ -24,16 +26,14 @@ from itertools import accumulate
 import markdown_it_pyrs
 from markdown_it_pyrs import Node
 
-MATH_LINE = re.compile(r"^[ \t>*+\-:~0-9.)]*\$\$", re.MULTILINE)
-"""A line on which markdown-it-py's dollarmath might open a `$$` block (a superset)."""
+from flashgen.extract.dollarmath import MATH_LINE, math_block
+
 MAX_LEVEL = 30
 """Deeper containers are left to markdown-it-py (its maxNesting of 40 stops parsing)."""
 _NEWLINES = re.compile(r"\r\n?")
 _QUOTE_MARKERS = re.compile(r"^(?:[ \t]*>[ \t]?)*")
 _ROW_DOUBT = re.compile(r"^[ \t>]*(?:[-*+_=#`~<]|[0-9]{1,9}[.)])")
 _HTML_TO_MARKER = re.compile(r"^[ \t>]*<(?:script|pre|style|textarea|!|\?)", re.IGNORECASE)
-_EQNO_REVERSED = re.compile(r"^\s*\)([^)$\r\n]+?)\(\s*\${2}")
-_LABEL_SPACE = re.compile(r"\s+")
 _DELIMITER_NO_PIPE = re.compile(r"^[ \t>]*:?-+:?[ \t]*$")
 _SETEXT_UNDERLINE = re.compile(r"^[ \t>]*(?:=+|-+)[ \t]*$")
 _LIST_MARKER = re.compile(r"^(?:[-*+]|[0-9]{1,9}[.)])(?:[ \t]|$)")
@@ -165,11 +165,11 @@ def _parse(src: str, base: int, doc: _Doc, out: list[_Tok]) -> None:
             node = nodes[k]
             if node.name in ("paragraph", "lheading", "definition_list"):
                 start = _lines(node, doc)[0]
-                found = _math_block(doc.lines, start)
+                found = math_block(doc.lines, start)
                 if found is not None:
-                    out.append(found)
-                    assert found.map is not None
-                    after = found.map[1]
+                    kind, at, content, info = found
+                    out.append(_Tok(kind, "math", at, content, info))
+                    after = at[1]
                     k += 1
                     while k < len(nodes) and _lines(nodes[k], doc)[0] < after:
                         k += 1
@@ -184,55 +184,6 @@ def _parse(src: str, base: int, doc: _Doc, out: list[_Tok]) -> None:
         skip = sum(len(ln) + 1 for ln in lines[: resume - base])
         part = part[skip:]
         base = resume
-
-
-def _math_block(lines: list[str], start: int) -> _Tok | None:
-    """dollarmath's block rule at a top-level line (mdit_py_plugins 0.7, labels and blank
-    lines allowed): the `math_block` or `math_block_label` token, or None."""
-    line = lines[start]
-    text = line.lstrip(" \t")
-    if not text.startswith("$$"):
-        return None
-    end_line = start
-    label = None
-    content_end = -1
-    stripped = text.strip()
-    if len(stripped) > 3:
-        if stripped.endswith("$$"):
-            content_end = len(text) - 2 - (len(text) - len(stripped))
-        else:
-            trailing_close = "$$" in text[2:]
-            match = _EQNO_REVERSED.match(text[::-1])
-            if match:
-                label = match.group(1)[::-1]
-                content_end = len(text) - match.end()
-            elif trailing_close:
-                return None
-    if content_end < 0:
-        for end_line in range(start + 1, len(lines)):
-            text = lines[end_line].lstrip(" \t")
-            stripped = text.strip()
-            if stripped.endswith("$$"):
-                content_end = len(text) - 2 - (len(text) - len(stripped))
-                break
-            match = _EQNO_REVERSED.match(text[::-1])
-            if match:
-                label = match.group(1)[::-1]
-                content_end = len(text) - match.end()
-                break
-        else:
-            return None
-    first = lines[start].lstrip(" \t")
-    if end_line == start:
-        content = first[2:content_end]
-    else:
-        middle = "".join(ln + "\n" for ln in lines[start + 1 : end_line])
-        last = lines[end_line]
-        content = first[2:] + "\n" + middle + last[: len(last) - len(text) + content_end]
-    if label:
-        info = _LABEL_SPACE.sub("-", label)
-        return _Tok("math_block_label", "math", [start, end_line + 1], content, info)
-    return _Tok("math_block", "math", [start, end_line + 1], content)
 
 
 def _lines(node: Node, doc: _Doc) -> list[int]:
