@@ -40,7 +40,12 @@ from run import REPO, Sample, flashgen_cmd, flashgen_env, log, markdown_table, m
 
 MODULES = (
     "flashgen/extract/blocks.py",
+    "flashgen/extract/dollarmath.py",
+    "flashgen/extract/markup.py",
+    "flashgen/extract/not_terms.py",
     "flashgen/extract/terms.py",
+    "flashgen/extract/separators.py",
+    "flashgen/extract/wrap.py",
     "flashgen/extract/base.py",
     "flashgen/extract/cloze.py",
     "flashgen/extract/dash.py",

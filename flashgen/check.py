@@ -11,8 +11,9 @@ from pathlib import Path
 from flashgen.build import extract_all
 from flashgen.cards import Card, Note, Problem, SourceRef
 from flashgen.extract import Options
+from flashgen.extract.markup import strip_emphasis
 from flashgen.extract.outline import outline
-from flashgen.extract.terms import looks_like_term, strip_emphasis
+from flashgen.extract.terms import looks_like_term
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.project import Project
 from flashgen.render import render

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from flashgen.cards import Extraction
 from flashgen.cli import main
-from flashgen.extract import RULE_KINDS, RULE_MARKS, RULES, extract, terms
+from flashgen.extract import RULE_KINDS, RULE_MARKS, RULES, extract, markup, separators, terms
 from flashgen.extract.base import may_have_marks
 from flashgen.extract.outline import Unit, outline
 from flashgen.notes import read_note
@@ -314,9 +314,9 @@ def test_plain_split_is_the_plain_pattern(text: str) -> None:
     t = text.strip()
     if ":" not in t:
         return
-    m = terms._PLAIN.match(t)
+    m = separators._PLAIN.match(t)
     expected = ("", "") if m is None else (m.group("t").strip(), (m.group("d") or "").strip())
-    assert terms._split_plain(t) == expected
+    assert separators._split_plain(t) == expected
 
 
 WORDS = st.lists(
@@ -351,4 +351,4 @@ WORDS = st.lists(
 def test_plain_words_take_the_short_way_to_the_same_answers(term: str, max_words: int) -> None:
     # `*term*` is the same term for looks_like_term, but takes the general way through it.
     assert terms.looks_like_term(term, max_words) == terms.looks_like_term(f"*{term}*", max_words)
-    assert terms.normalise_term(term) == terms.normalise_term(f" {term}  ")
+    assert markup.normalise_term(term) == markup.normalise_term(f" {term}  ")

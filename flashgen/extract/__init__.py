@@ -24,8 +24,10 @@ from flashgen.extract import (
     sentence,
 )
 from flashgen.extract.base import Match, Rule, may_have_marks
+from flashgen.extract.markup import normalise_term
+from flashgen.extract.not_terms import is_title
 from flashgen.extract.outline import Unit, UnitKind, outline
-from flashgen.extract.terms import is_heading_like, is_title, normalise_term
+from flashgen.extract.terms import is_heading_like
 
 RULES: tuple[tuple[str, Rule], ...] = (
     ("qa", explicit.qa),

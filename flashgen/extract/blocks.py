@@ -6,11 +6,13 @@ byte source maps; `block_tokens` turns that tree into the flat markdown-it-py to
 the one walker reads (type, map in lines, content, info, tag), so both parsers give
 the same units.
 
-markdown-it-pyrs has no dollar-math plugin, so `block_tokens` answers None, leaving
-the note to markdown-it-py, when a line could open a `$$` math block: `$$` preceded on
-its line only by spaces, tabs and the characters of container markers (`>`, list
-markers, definition markers). None too for nesting deep enough that markdown-it-py's
-maxNesting could cut the note short, and for any node the conversion does not know.
+markdown-it-pyrs has no dollar-math plugin. Where a line could open a `$$` math block
+(`$$` preceded on its line only by spaces, tabs and the characters of container markers:
+`>`, list markers, definition markers), `dollarmath.math_block` finds the top-level
+blocks and the note is parsed around them; a `$$` block start inside a container makes
+`block_tokens` answer None, leaving the note to markdown-it-py. None too for nesting deep
+enough that markdown-it-py's maxNesting could cut the note short, and for any node the
+conversion does not know.
 """
 
 from __future__ import annotations
@@ -24,16 +26,14 @@ from itertools import accumulate
 import markdown_it_pyrs
 from markdown_it_pyrs import Node
 
-MATH_LINE = re.compile(r"^[ \t>*+\-:~0-9.)]*\$\$", re.MULTILINE)
-"""A line on which markdown-it-py's dollarmath might open a `$$` block (a superset)."""
+from flashgen.extract.dollarmath import MATH_LINE, math_block
+
 MAX_LEVEL = 30
 """Deeper containers are left to markdown-it-py (its maxNesting of 40 stops parsing)."""
 _NEWLINES = re.compile(r"\r\n?")
 _QUOTE_MARKERS = re.compile(r"^(?:[ \t]*>[ \t]?)*")
 _ROW_DOUBT = re.compile(r"^[ \t>]*(?:[-*+_=#`~<]|[0-9]{1,9}[.)])")
 _HTML_TO_MARKER = re.compile(r"^[ \t>]*<(?:script|pre|style|textarea|!|\?)", re.IGNORECASE)
-_EQNO_REVERSED = re.compile(r"^\s*\)([^)$\r\n]+?)\(\s*\${2}")
-_LABEL_SPACE = re.compile(r"\s+")
 _DELIMITER_NO_PIPE = re.compile(r"^[ \t>]*:?-+:?[ \t]*$")
 _SETEXT_UNDERLINE = re.compile(r"^[ \t>]*(?:=+|-+)[ \t]*$")
 _LIST_MARKER = re.compile(r"^(?:[-*+]|[0-9]{1,9}[.)])(?:[ \t]|$)")
@@ -165,11 +165,11 @@ def _parse(src: str, base: int, doc: _Doc, out: list[_Tok]) -> None:
             node = nodes[k]
             if node.name in ("paragraph", "lheading", "definition_list"):
                 start = _lines(node, doc)[0]
-                found = _math_block(doc.lines, start)
+                found = math_block(doc.lines, start)
                 if found is not None:
-                    out.append(found)
-                    assert found.map is not None
-                    after = found.map[1]
+                    kind, at, content, info = found
+                    out.append(_Tok(kind, "math", at, content, info))
+                    after = at[1]
                     k += 1
                     while k < len(nodes) and _lines(nodes[k], doc)[0] < after:
                         k += 1
@@ -184,55 +184,6 @@ def _parse(src: str, base: int, doc: _Doc, out: list[_Tok]) -> None:
         skip = sum(len(ln) + 1 for ln in lines[: resume - base])
         part = part[skip:]
         base = resume
-
-
-def _math_block(lines: list[str], start: int) -> _Tok | None:
-    """dollarmath's block rule at a top-level line (mdit_py_plugins 0.7, labels and blank
-    lines allowed): the `math_block` or `math_block_label` token, or None."""
-    line = lines[start]
-    text = line.lstrip(" \t")
-    if not text.startswith("$$"):
-        return None
-    end_line = start
-    label = None
-    content_end = -1
-    stripped = text.strip()
-    if len(stripped) > 3:
-        if stripped.endswith("$$"):
-            content_end = len(text) - 2 - (len(text) - len(stripped))
-        else:
-            trailing_close = "$$" in text[2:]
-            match = _EQNO_REVERSED.match(text[::-1])
-            if match:
-                label = match.group(1)[::-1]
-                content_end = len(text) - match.end()
-            elif trailing_close:
-                return None
-    if content_end < 0:
-        for end_line in range(start + 1, len(lines)):
-            text = lines[end_line].lstrip(" \t")
-            stripped = text.strip()
-            if stripped.endswith("$$"):
-                content_end = len(text) - 2 - (len(text) - len(stripped))
-                break
-            match = _EQNO_REVERSED.match(text[::-1])
-            if match:
-                label = match.group(1)[::-1]
-                content_end = len(text) - match.end()
-                break
-        else:
-            return None
-    first = lines[start].lstrip(" \t")
-    if end_line == start:
-        content = first[2:content_end]
-    else:
-        middle = "".join(ln + "\n" for ln in lines[start + 1 : end_line])
-        last = lines[end_line]
-        content = first[2:] + "\n" + middle + last[: len(last) - len(text) + content_end]
-    if label:
-        info = _LABEL_SPACE.sub("-", label)
-        return _Tok("math_block_label", "math", [start, end_line + 1], content, info)
-    return _Tok("math_block", "math", [start, end_line + 1], content)
 
 
 def _lines(node: Node, doc: _Doc) -> list[int]:
@@ -281,85 +232,19 @@ def _check_table_start(lines: list[int], doc: _Doc) -> None:
 
 
 def _convert(nodes: Sequence[Node], out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """markdown-it-py's tokens for these nodes, appended to `out`; raises on what it differs on."""
     for node in nodes:
         name = node.name
         if name == "paragraph" or name == "text":
-            # a text node stands for a paragraph of a tight list item or definition
-            lines = _lines(node, doc)
-            if name == "paragraph":
-                content = _text(node)
-            else:
-                # its source map can run past the line end when a tab was expanded
-                raw: str = node.meta["content"]
-                lines[1] = lines[0] + raw.count("\n") + 1
-                content = raw.strip()
-            if quoted:
-                _check_quoted(lines, doc)
-            if "|" in content:
-                _check_table_start(lines, doc)
-            if doc.math and (level or quoted) and content.startswith("$$"):
-                raise _UnmodelledError("math in a container")
-            out.append(_Tok("paragraph_open", "p", map=lines))
-            out.append(_Tok("inline", "", map=lines, content=content))
-            out.append(_PARAGRAPH_CLOSE)
+            _paragraph(node, name, out, doc, level, quoted)
         elif name in ("heading", "lheading"):
-            lines = _lines(node, doc)
-            tag = f"h{node.meta['level']}"
-            out.append(_Tok("heading_open", tag, map=lines))
-            # a setext heading's text ends above its underline
-            at = lines if name == "heading" else [lines[0], lines[1] - 1]
-            if quoted and name == "lheading":
-                _check_quoted(at, doc)
-            content = _text(node)
-            if doc.math and (level or quoted) and content.startswith("$$"):
-                raise _UnmodelledError("math in a container")
-            if "|" in content:
-                _check_table_start(lines, doc)
-            out.append(_Tok("inline", "", map=at, content=content))
-            out.append(_Tok("heading_close", tag))
+            _heading(node, name, out, doc, level, quoted)
         elif name in ("bullet_list", "ordered_list"):
-            if level + 2 >= MAX_LEVEL:
-                raise _UnmodelledError("deep")
-            kind = name[:-5]
-            out.append(_Tok(f"{kind}_list_open", "", map=_lines(node, doc)))
-            for item in node.children:
-                if item.name != "list_item":
-                    raise _UnmodelledError(item.name)
-                out.append(_Tok("list_item_open", "li", map=_lines(item, doc)))
-                _convert(item.children, out, doc, level + 2, quoted)
-                out.append(_LIST_ITEM_CLOSE)
-            out.append(_Tok(f"{kind}_list_close", ""))
+            _list(node, name, out, doc, level, quoted)
         elif name == "blockquote":
-            if level + 1 >= MAX_LEVEL:
-                raise _UnmodelledError("deep")
-            lines = _lines(node, doc)
-            if lines[1] < len(doc.lines) and doc.lines[lines[1]].strip(" \t"):
-                # ended by a line that is not blank: the parsers differ on what ends a
-                # quote's lazy paragraph (tables, list items)
-                raise _UnmodelledError("quote ended by a line of text")
-            if not node.children:
-                # markdown-it-py's map of an empty quote runs to the next line with text
-                if quoted:
-                    raise _UnmodelledError("empty quote in a quote")
-                end, n = lines[1], len(doc.lines)
-                while end < n and not doc.lines[end].strip(" \t"):
-                    end += 1
-                lines[1] = end
-            out.append(_Tok("blockquote_open", "blockquote", map=lines))
-            _convert(node.children, out, doc, level + 1, True)
-            out.append(_BLOCKQUOTE_CLOSE)
+            _blockquote(node, out, doc, level, quoted)
         elif name == "fence":
-            meta = node.meta
-            lines = _lines(node, doc)
-            code: str = meta["content"]
-            if (
-                not doc.ends_with_newline
-                and lines[1] == len(doc.lines)
-                and lines[0] + 1 + code.count("\n") == lines[1]
-            ):
-                # unclosed up to a last line without a newline: markdown-it-py adds none
-                code = code[:-1]
-            out.append(_Tok("fence", "code", map=lines, content=code, info=meta["info"]))
+            _fence(node, out, doc)
         elif (
             name == "html_block"
             and level
@@ -371,46 +256,152 @@ def _convert(nodes: Sequence[Node], out: list[_Tok], doc: _Doc, level: int, quot
         elif name in ("code_block", "html_block", "hr"):
             out.append(_Tok(name, "", map=_lines(node, doc)))
         elif name == "table":
-            lines = _lines(node, doc)
-            if "|" not in doc.lines[lines[0]]:
-                # markdown-it-py wants a pipe in the header row, markdown-it.rs does not
-                raise _UnmodelledError("table without a pipe in its header")
-            for k in range(lines[0] + 2, lines[1]):
-                if _ROW_DOUBT.match(doc.lines[k]) or not doc.lines[k].strip():
-                    # a row that might start a block, or blank but for unicode spaces: the
-                    # parsers differ on which end a table
-                    raise _UnmodelledError("table row like a block start")
-            out.append(_Tok("table_open", "table", map=lines))
-            out.append(_TABLE_CLOSE)
+            _table(node, out, doc)
         elif name == "definition_list":
-            if level + 2 >= MAX_LEVEL:
-                raise _UnmodelledError("deep")
-            lines = _lines(node, doc)
-            k = lines[0] + 1
-            while k < len(doc.lines) and doc.lines[k].strip(" \t"):
-                if _SETEXT_UNDERLINE.match(doc.lines[k]):
-                    # markdown-it-py tries setext headings before definition lists
-                    raise _UnmodelledError("definition list over a setext underline")
-                k += 1
-            out.append(_Tok("dl_open", "dl", map=lines))
-            for part in node.children:
-                if part.name == "definition_term":
-                    lines = _lines(part, doc)
-                    at = [lines[0], lines[0]]
-                    out.append(_Tok("dt_open", "dt", map=at))
-                    content = _text(part)
-                    if doc.math and (level or quoted) and content.startswith("$$"):
-                        raise _UnmodelledError("math in a container")
-                    out.append(_Tok("inline", "", map=at, content=content))
-                    out.append(_DT_CLOSE)
-                elif part.name == "definition_description":
-                    out.append(_Tok("dd_open", "dd", map=_lines(part, doc)))
-                    _convert(part.children, out, doc, level + 2, quoted)
-                    out.append(_DD_CLOSE)
-                else:
-                    raise _UnmodelledError(part.name)
-            out.append(_DL_CLOSE)
+            _definition_list(node, out, doc, level, quoted)
         elif name == "definition":
             pass  # a link reference definition: no token
         else:
             raise _UnmodelledError(name)
+
+
+def _paragraph(node: Node, name: str, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """A paragraph, or the text node standing for one in a tight item or definition."""
+    lines = _lines(node, doc)
+    if name == "paragraph":
+        content = _text(node)
+    else:
+        # its source map can run past the line end when a tab was expanded
+        raw: str = node.meta["content"]
+        lines[1] = lines[0] + raw.count("\n") + 1
+        content = raw.strip()
+    if quoted:
+        _check_quoted(lines, doc)
+    if "|" in content:
+        _check_table_start(lines, doc)
+    if doc.math and (level or quoted) and content.startswith("$$"):
+        raise _UnmodelledError("math in a container")
+    out.append(_Tok("paragraph_open", "p", map=lines))
+    out.append(_Tok("inline", "", map=lines, content=content))
+    out.append(_PARAGRAPH_CLOSE)
+
+
+def _heading(node: Node, name: str, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """An ATX or setext heading, its text on the lines above a setext underline."""
+    lines = _lines(node, doc)
+    tag = f"h{node.meta['level']}"
+    out.append(_Tok("heading_open", tag, map=lines))
+    # a setext heading's text ends above its underline
+    at = lines if name == "heading" else [lines[0], lines[1] - 1]
+    if quoted and name == "lheading":
+        _check_quoted(at, doc)
+    content = _text(node)
+    if doc.math and (level or quoted) and content.startswith("$$"):
+        raise _UnmodelledError("math in a container")
+    if "|" in content:
+        _check_table_start(lines, doc)
+    out.append(_Tok("inline", "", map=at, content=content))
+    out.append(_Tok("heading_close", tag))
+
+
+def _list(node: Node, name: str, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """A bullet or ordered list and its items, unless nested deeper than MAX_LEVEL."""
+    if level + 2 >= MAX_LEVEL:
+        raise _UnmodelledError("deep")
+    kind = name[:-5]
+    out.append(_Tok(f"{kind}_list_open", "", map=_lines(node, doc)))
+    for item in node.children:
+        if item.name != "list_item":
+            raise _UnmodelledError(item.name)
+        out.append(_Tok("list_item_open", "li", map=_lines(item, doc)))
+        _convert(item.children, out, doc, level + 2, quoted)
+        out.append(_LIST_ITEM_CLOSE)
+    out.append(_Tok(f"{kind}_list_close", ""))
+
+
+def _blockquote(node: Node, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """A quote, unless a line of text ends it; an empty one's map runs to the next text."""
+    if level + 1 >= MAX_LEVEL:
+        raise _UnmodelledError("deep")
+    lines = _lines(node, doc)
+    if lines[1] < len(doc.lines) and doc.lines[lines[1]].strip(" \t"):
+        # ended by a line that is not blank: the parsers differ on what ends a
+        # quote's lazy paragraph (tables, list items)
+        raise _UnmodelledError("quote ended by a line of text")
+    if not node.children:
+        # markdown-it-py's map of an empty quote runs to the next line with text
+        if quoted:
+            raise _UnmodelledError("empty quote in a quote")
+        end, n = lines[1], len(doc.lines)
+        while end < n and not doc.lines[end].strip(" \t"):
+            end += 1
+        lines[1] = end
+    out.append(_Tok("blockquote_open", "blockquote", map=lines))
+    _convert(node.children, out, doc, level + 1, True)
+    out.append(_BLOCKQUOTE_CLOSE)
+
+
+def _fence(node: Node, out: list[_Tok], doc: _Doc) -> None:
+    """A fenced code block; one left open to a last line without a newline loses its own."""
+    meta = node.meta
+    lines = _lines(node, doc)
+    code: str = meta["content"]
+    if (
+        not doc.ends_with_newline
+        and lines[1] == len(doc.lines)
+        and lines[0] + 1 + code.count("\n") == lines[1]
+    ):
+        # unclosed up to a last line without a newline: markdown-it-py adds none
+        code = code[:-1]
+    out.append(_Tok("fence", "code", map=lines, content=code, info=meta["info"]))
+
+
+def _table(node: Node, out: list[_Tok], doc: _Doc) -> None:
+    """A table, unless its header has no pipe or a row could start a block."""
+    lines = _lines(node, doc)
+    if "|" not in doc.lines[lines[0]]:
+        # markdown-it-py wants a pipe in the header row, markdown-it.rs does not
+        raise _UnmodelledError("table without a pipe in its header")
+    for k in range(lines[0] + 2, lines[1]):
+        if _ROW_DOUBT.match(doc.lines[k]) or not doc.lines[k].strip():
+            # a row that might start a block, or blank but for unicode spaces: the
+            # parsers differ on which end a table
+            raise _UnmodelledError("table row like a block start")
+    out.append(_Tok("table_open", "table", map=lines))
+    out.append(_TABLE_CLOSE)
+
+
+def _definition_list(node: Node, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """A definition list, unless a setext underline follows its first line."""
+    if level + 2 >= MAX_LEVEL:
+        raise _UnmodelledError("deep")
+    lines = _lines(node, doc)
+    k = lines[0] + 1
+    while k < len(doc.lines) and doc.lines[k].strip(" \t"):
+        if _SETEXT_UNDERLINE.match(doc.lines[k]):
+            # markdown-it-py tries setext headings before definition lists
+            raise _UnmodelledError("definition list over a setext underline")
+        k += 1
+    out.append(_Tok("dl_open", "dl", map=lines))
+    for part in node.children:
+        if part.name == "definition_term":
+            _definition_term(part, out, doc, level, quoted)
+        elif part.name == "definition_description":
+            out.append(_Tok("dd_open", "dd", map=_lines(part, doc)))
+            _convert(part.children, out, doc, level + 2, quoted)
+            out.append(_DD_CLOSE)
+        else:
+            raise _UnmodelledError(part.name)
+    out.append(_DL_CLOSE)
+
+
+def _definition_term(part: Node, out: list[_Tok], doc: _Doc, level: int, quoted: bool) -> None:
+    """A term of a definition list, mapped to its first line alone."""
+    lines = _lines(part, doc)
+    at = [lines[0], lines[0]]
+    out.append(_Tok("dt_open", "dt", map=at))
+    content = _text(part)
+    if doc.math and (level or quoted) and content.startswith("$$"):
+        raise _UnmodelledError("math in a container")
+    out.append(_Tok("inline", "", map=at, content=content))
+    out.append(_DT_CLOSE)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from flashgen.cards import Draft
 from flashgen.extract.base import Match, logical_line, with_images
 from flashgen.extract.outline import Unit
-from flashgen.extract.terms import split_dash
+from flashgen.extract.separators import split_dash
 
 
 def match(units: Sequence[Unit], i: int) -> Match | None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from flashgen.cards import Draft
 from flashgen.extract.base import Match, logical_line, with_images
 from flashgen.extract.outline import Unit
-from flashgen.extract.terms import split_definition
+from flashgen.extract.separators import split_definition
 
 
 def match(units: Sequence[Unit], i: int) -> Match | None:

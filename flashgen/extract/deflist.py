@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from flashgen.cards import Draft
 from flashgen.extract.base import Match, flat
+from flashgen.extract.markup import strip_emphasis
 from flashgen.extract.outline import Unit
-from flashgen.extract.terms import strip_emphasis
 
 
 def match(units: Sequence[Unit], i: int) -> Match | None:

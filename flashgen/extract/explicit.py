@@ -7,8 +7,10 @@ from collections.abc import Iterator, Sequence
 
 from flashgen.cards import Draft
 from flashgen.extract.base import Match, logical_line, with_images
+from flashgen.extract.markup import strip_emphasis
 from flashgen.extract.outline import Unit
-from flashgen.extract.terms import continues, split_any, strip_emphasis
+from flashgen.extract.separators import split_any
+from flashgen.extract.wrap import continues
 
 _Q = re.compile(r"^(?:\*\*(?:Q|Question):\*\*|\*\*(?:Q|Question)\*\*:|(?:Q|Question):)(?:\s+|$)")
 _A = re.compile(r"^(?:\*\*(?:A|Answer):\*\*|\*\*(?:A|Answer)\*\*:|(?:A|Answer):)(?:\s+|$)")

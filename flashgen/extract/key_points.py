@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from flashgen.cards import Draft
 from flashgen.extract import cloze, explicit
 from flashgen.extract.base import Match, flat, indented, items_end, may_have_marks, with_images
+from flashgen.extract.markup import strip_emphasis
+from flashgen.extract.not_terms import is_label, is_title, is_url
 from flashgen.extract.outline import Unit
 from flashgen.extract.sentence import is_definition_lead_in, split_lead_in
-from flashgen.extract.terms import is_label, is_title, is_url, split_any, strip_emphasis
+from flashgen.extract.separators import split_any
 
 _ONLY_LINK = re.compile(r"^!?\[[^\]]*\]\([^)]*\)$|^!?\[[^\]]*\]\[[^\]]*\]$")
 _NAMED_URL = re.compile(r"^[^:]{1,60}?(?::|\s+[-–—])\s+<?https?://\S+>?(\s*\([^)]*\))?$")

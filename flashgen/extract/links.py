@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from flashgen.cards import Draft
 from flashgen.extract.base import Match, logical_line, with_images
 from flashgen.extract.outline import Unit
-from flashgen.extract.terms import split_link
+from flashgen.extract.separators import split_link
 
 
 def match(units: Sequence[Unit], i: int) -> Match | None:

@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from flashgen.extract.terms import continues
+from flashgen.extract.wrap import continues
 
 UnitKind = Literal["heading", "text", "item", "quote", "term", "desc", "opaque"]
 
@@ -122,100 +122,20 @@ def _block_source(tok: BlockToken, body_lines: list[str]) -> str:
 
 
 def _walk(tokens: Sequence[BlockToken], offset: int, body: str = "") -> list[Unit]:
-    body_lines: list[str] = []
+    """The units of a note's block tokens, in order, with their lists, items and groups."""
+    body_lines: list[str] = []  # the body's lines, split at the first table
     units: list[Unit] = []
     depth = 0
     group = 0
     ordered_stack: list[bool] = []
     item_first_para = False
-    quote_depth = 0
-    quote_start = 0
-    quote_end = 0
-    quote_parts: list[str] = []
     pending: BlockToken | None = None
     i = 0
     n = len(tokens)
     while i < n:
         tok = tokens[i]
         t = tok.type
-        start = tok.map[0] + 1 + offset if tok.map else 0
-        stop = tok.map[1] + 1 + offset if tok.map else 0
-        if t in _SKIP_TO_CLOSE:
-            close = _SKIP_TO_CLOSE[t]
-            table_tok = tok
-            while i < n and tokens[i].type != close:
-                i += 1
-            group += 1
-            if not body_lines and body:
-                body_lines = body.split("\n")
-            units.append(
-                Unit(
-                    "opaque",
-                    "table",
-                    start,
-                    stop,
-                    depth=depth,
-                    first=True,
-                    last=True,
-                    group=group,
-                    source=_block_source(table_tok, body_lines),
-                )
-            )
-        elif quote_depth:
-            if t == "blockquote_open":
-                quote_depth += 1
-            elif t == "blockquote_close":
-                quote_depth -= 1
-                if quote_depth == 0:
-                    group += 1
-                    units.append(
-                        Unit(
-                            "quote",
-                            "\n\n".join(quote_parts),
-                            quote_start,
-                            quote_end,
-                            depth=depth,
-                            first=True,
-                            last=True,
-                            group=group,
-                        )
-                    )
-            elif t == "inline":
-                quote_parts.append(tok.content)
-        elif t == "blockquote_open":
-            quote_depth = 1
-            quote_start, quote_end = start, stop
-            quote_parts = []
-        elif t in ("bullet_list_open", "ordered_list_open"):
-            if depth == 0:
-                group += 1
-            depth += 1
-            ordered_stack.append(t == "ordered_list_open")
-        elif t in ("bullet_list_close", "ordered_list_close"):
-            depth -= 1
-            ordered_stack.pop()
-        elif t == "list_item_open":
-            item_first_para = True
-            pending = tok
-        elif t in ("heading_open", "dt_open", "dd_open"):
-            pending = tok
-        elif t in _OPAQUE:
-            group += 1
-            shown = _block_source(tok, body_lines) if t in _SHOWN else ""
-            units.append(
-                Unit(
-                    "opaque",
-                    t,
-                    start,
-                    stop,
-                    depth=depth,
-                    first=True,
-                    last=True,
-                    group=group,
-                    source=shown,
-                )
-            )
-        elif t == "inline":
+        if t == "inline":
             units.extend(
                 _inline_units(tok, pending, depth, ordered_stack, item_first_para, group, offset)
             )
@@ -224,8 +144,105 @@ def _walk(tokens: Sequence[BlockToken], offset: int, body: str = "") -> list[Uni
             if depth == 0 and (pending is None or pending.type not in ("dt_open", "dd_open")):
                 group += 1
             pending = None
+        elif t == "list_item_open":
+            item_first_para = True
+            pending = tok
+        elif t in ("heading_open", "dt_open", "dd_open"):
+            pending = tok
+        elif t in ("bullet_list_open", "ordered_list_open"):
+            if depth == 0:
+                group += 1
+            depth += 1
+            ordered_stack.append(t == "ordered_list_open")
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+            ordered_stack.pop()
+        elif t == "blockquote_open":
+            i, group = _quote(tokens, i, depth, group, offset, body, body_lines, units)
+        elif t in _SKIP_TO_CLOSE:
+            group += 1
+            i = _table(tokens, i, depth, group, offset, body, body_lines, units)
+        elif t in _OPAQUE:
+            group += 1
+            shown = _block_source(tok, body_lines) if t in _SHOWN else ""
+            units.append(_opaque_unit(tok, t, depth, group, offset, shown))
         i += 1
     return units
+
+
+def _opaque_unit(
+    tok: BlockToken, kind: str, depth: int, group: int, offset: int, source: str
+) -> Unit:
+    """A block never read as a card (code, HTML, math, rule, table): one opaque unit."""
+    start = tok.map[0] + 1 + offset if tok.map else 0
+    stop = tok.map[1] + 1 + offset if tok.map else 0
+    return Unit(
+        "opaque", kind, start, stop, depth=depth, first=True, last=True, group=group, source=source
+    )
+
+
+def _table(
+    tokens: Sequence[BlockToken],
+    i: int,
+    depth: int,
+    group: int,
+    offset: int,
+    body: str,
+    body_lines: list[str],
+    units: list[Unit],
+) -> int:
+    """The table opening at `i` as one opaque unit, with its source; the index of its close."""
+    tok = tokens[i]
+    close = _SKIP_TO_CLOSE[tok.type]
+    n = len(tokens)
+    while i < n and tokens[i].type != close:
+        i += 1
+    if not body_lines and body:
+        body_lines.extend(body.split("\n"))
+    units.append(_opaque_unit(tok, "table", depth, group, offset, _block_source(tok, body_lines)))
+    return i
+
+
+def _quote(
+    tokens: Sequence[BlockToken],
+    i: int,
+    depth: int,
+    group: int,
+    offset: int,
+    body: str,
+    body_lines: list[str],
+    units: list[Unit],
+) -> tuple[int, int]:
+    """The quote at `i` as one unit of its text, after units for its tables; its close, group."""
+    tok = tokens[i]
+    start = tok.map[0] + 1 + offset if tok.map else 0
+    stop = tok.map[1] + 1 + offset if tok.map else 0
+    parts: list[str] = []
+    quote_depth = 1
+    n = len(tokens)
+    i += 1
+    while i < n:
+        t = tokens[i].type
+        if t in _SKIP_TO_CLOSE:
+            group += 1
+            i = _table(tokens, i, depth, group, offset, body, body_lines, units)
+        elif t == "blockquote_open":
+            quote_depth += 1
+        elif t == "blockquote_close":
+            quote_depth -= 1
+            if quote_depth == 0:
+                group += 1
+                text = "\n\n".join(parts)
+                units.append(
+                    Unit(
+                        "quote", text, start, stop, depth=depth, first=True, last=True, group=group
+                    )
+                )
+                return i, group
+        elif t == "inline":
+            parts.append(tokens[i].content)
+        i += 1
+    return i, group
 
 
 def _inline_units(
@@ -237,6 +254,7 @@ def _inline_units(
     group: int,
     offset: int,
 ) -> list[Unit]:
+    """The units of one block's text: a unit a line in paragraphs, one for the rest."""
     assert tok.map is not None
     start = tok.map[0] + 1 + offset
     stop = tok.map[1] + 1 + offset

@@ -10,8 +10,10 @@ from collections.abc import Sequence
 
 from flashgen.cards import Draft
 from flashgen.extract.base import Match, flat, paragraph_end
+from flashgen.extract.markup import strip_emphasis
+from flashgen.extract.not_terms import is_label
 from flashgen.extract.outline import Unit
-from flashgen.extract.terms import is_heading_like, is_label, looks_like_term, strip_emphasis
+from flashgen.extract.terms import is_heading_like, looks_like_term
 
 _OPENING_QUOTES = '“"«„'
 _QUOTED = re.compile(r'^\s*[“"«„](?P<q>[^“”"«»„]+)[”"»“]\s*[.,;]?\s*$')

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 from flashgen.cards import Draft
 from flashgen.extract.base import Match, flat, logical_line, paragraph_end, with_images
+from flashgen.extract.markup import strip_emphasis
 from flashgen.extract.outline import Unit
-from flashgen.extract.terms import looks_like_term, strip_emphasis
+from flashgen.extract.terms import looks_like_term
 
 _TRAILING_PARENS = re.compile(r"\s*\([^)]*\)$")
 _WORD_NEXT = re.compile(r"\s+[^\W\d_]")
