@@ -8,10 +8,12 @@ the lock (`lockfile`), and records what it wrote for the next build (`cache`).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -118,11 +120,12 @@ def diff_decks(
     read = read_notes(files, opts, max_media_bytes, cache, whole=False)
     lock_path = lock_to_read(where, out_dir)
     raw = read_lock_file(lock_path)
-    lock = Lock() if raw is None else parse_lock(raw[0], lock_path)
+    with _gc_paused():
+        lock = Lock() if raw is None else parse_lock(raw[0], lock_path)
     trusted = raw is not None and raw[1] == cache.lock_identity and where.whole
     notes = results(read, files, lock, trusted, opts, max_media_bytes, cache)
-    now = int(time.time())
-    plan, planned = plan_build(notes, lock, now, prune, project=where)
+    with _gc_paused():
+        plan, planned = plan_build(notes, lock, int(time.time()), prune, project=where)
     return BuildResult((), (*found, *cache.problems, *planned.problems), report=plan.report)
 
 
@@ -174,7 +177,7 @@ def build_decks(
     # (and, if the build is killed, keep holding) the guard's lock.
     cache = NoteCache.load(out_dir, run.fingerprint)
     read = read_notes(files, run.options, max_media_bytes, cache, progress, whole=where.whole)
-    with build_guard(out_dir, where.lock.parent):
+    with build_guard(out_dir, where.lock.parent), _gc_paused():
         remove_leftovers(out_dir, where.lock)
         moved = move_old_lock(older, where.lock) if older is not None else None
         problems = lock_warnings(out_dir, where.lock, moved)
@@ -231,6 +234,21 @@ class _Run:
             f"{self.fingerprint}|{anki.notetype_hash('basic')}|{anki.notetype_hash('cloze')}|"
             f"{scope!r}"
         )
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused meanwhile. Reading the lock, planning and
+    writing make hundreds of thousands of small objects and no cycles; the collector,
+    started again and again as they are made, took half the time of reading the 2,000-note
+    bench corpus's lock (0.47 → 0.23 s). Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _check_output(out_dir: Path) -> None:

@@ -228,7 +228,8 @@ class NoteCache:
         if not ignore.exists():
             ignore.write_text("# flashgen's cache: rebuilt when missing\n*\n", encoding="utf-8")
         data = (FORMAT, self.fingerprint, self.lock_identity, self.entries)
-        write_atomic(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        # Not synced: a cache lost in a crash is read as damaged, and rebuilt.
+        write_atomic(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), sync=False)
         for name in _OLDER_FILES:
             (folder / name).unlink(missing_ok=True)
         for old in folder.glob("notes-*.data"):

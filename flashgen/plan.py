@@ -84,20 +84,24 @@ def plan_lock(
     written once with `flashgen::removed` first, so Anki hears of every removal. `taken`
     holds GUIDs in use outside `old` (a rebuild that plans only the notes that changed).
     """
-    # The keys built now, needed only against an old lock (not held for a first build).
+    # The keys built now, and the old ones not built now (sorted), only against an old lock.
     current = {k for k, _ in built} if old else set()
-    heirs, ambiguities = _renames(built, old, current)
+    gone = sorted(k for k in old if k not in current)
+    heirs, ambiguities = _renames(built, old, gone)
     inherited = set(heirs.values())
-    cards, changes, kept, pruned = _old_cards(old, current, inherited, now, prune)
-    # The GUIDs in use, for a new card not to take one. A first build whose cards' own
-    # GUIDs all differ needs none (None): each card keeps its own, and no set of every
-    # GUID is made (tens of megabytes for a large vault, at a build's peak of memory).
+    cards, changes, kept, pruned = _old_cards(old, gone, inherited, now, prune)
+    # The GUIDs in use, for a new card not to take one: needed only when some card is new.
+    # A first build whose cards' own GUIDs all differ needs none (None): each card keeps
+    # its own, and no set of every GUID is made (tens of megabytes for a large vault).
     used: set[str] | None = None
-    if old or taken or not _distinct(entry.guid or guid_for(key) for key, entry in built):
-        used = {e.guid for e in cards.values()}
-        used.update(taken)
-        used.update(old[k].guid for k in current if k in old)
-        used.update(old[k].guid for k in inherited)
+    if old or taken:
+        if any(k not in old and k not in heirs for k, _ in built):
+            used = {e.guid for e in cards.values()}
+            used.update(taken)
+            used.update(old[k].guid for k in current if k in old)
+            used.update(old[k].guid for k in inherited)
+    elif not _distinct(entry.guid or guid_for(key) for key, entry in built):
+        used = set()
     written, moves = _settle(built, old, heirs, used, now, cards, changes)
     written.extend(cards[k] for k in kept)
     report = Report(
@@ -111,11 +115,12 @@ def plan_lock(
 
 
 def _renames(
-    built: Iterable[tuple[str, LockEntry]], old: Mapping[str, LockEntry], current: set[str]
+    built: Iterable[tuple[str, LockEntry]], old: Mapping[str, LockEntry], gone: Sequence[str]
 ) -> tuple[Mapping[str, str], Sequence[rename.Ambiguity]]:
     """Which new key continues which vanished one (new key → old key), and the ambiguous
-    pairs. A first build has nothing that vanished: no sketches to make, no pairs to score."""
-    vanished = {k: e for k, e in old.items() if k not in current and e.state == "live"}
+    pairs (`gone`: the old keys not built now). A first build has nothing that vanished: no
+    sketches to make, no pairs to score."""
+    vanished = {k: old[k] for k in gone if old[k].state == "live"}
     arrived = [(k, e) for k, e in built if k not in old] if vanished else []
     if not arrived:
         return {}, ()
@@ -129,9 +134,9 @@ def _renames(
 
 
 def _old_cards(
-    old: Mapping[str, LockEntry], current: set[str], inherited: set[str], now: int, prune: bool
+    old: Mapping[str, LockEntry], gone: Sequence[str], inherited: set[str], now: int, prune: bool
 ) -> tuple[dict[str, LockEntry], list[Change | LockEntry], list[str], int]:
-    """The old lock's cards not built now and not renamed: a live one is removed now (tagged
+    """The old lock's cards not built now (`gone`, in key order) and not renamed: a live one is removed now (tagged
     `flashgen::removed`, reported), a removed one kept or, with `prune`, forgotten. Returns
     the new lock's cards so far, the changes, the kept keys in key order, and how many were
     pruned."""
@@ -139,15 +144,17 @@ def _old_cards(
     changes: list[Change | LockEntry] = []
     pruned = 0
     kept: list[str] = []  # old cards not built now, in key order
-    for key, entry in sorted(old.items()):
-        if key in current or key in inherited:
+    for key in gone:
+        if key in inherited:
             continue
+        entry = old[key]
         kept.append(key)
         if entry.state == "live":
             changes.append(Change("removed", entry.deck, entry.front, entry.source))
-            gone = replace(entry, state="removed", tags=tuple(sorted({*entry.tags, REMOVED_TAG})))
-            gone = replace(gone, hash=content_hash(gone.parts))
-            cards[key] = replace(gone, mod=next_mod(entry, gone.hash, now))
+            tags = tuple(sorted({*entry.tags, REMOVED_TAG}))
+            removed = replace(entry, state="removed", tags=tags)
+            removed = replace(removed, hash=content_hash(removed.parts))
+            cards[key] = replace(removed, mod=next_mod(entry, removed.hash, now))
         elif prune:
             pruned += 1
             kept.pop()
@@ -176,6 +183,11 @@ def _settle(
     moves: Moves = {}
     for key, entry in built:
         previous = old.get(key) or old.get(heirs.get(key, ""))
+        if previous is entry:
+            # A card the lock stands in for (an unchanged note's): it plans to itself.
+            cards[key] = entry
+            written.append(entry)
+            continue
         if previous is None:
             if used is None:
                 guid = entry.guid or guid_for(key)

@@ -304,9 +304,8 @@ def test_disk_full_while_writing_the_lock_keeps_the_old_lock(
         (
             "{not json",
             (
-                "is damaged (JSONDecodeError: Expecting property name enclosed in double "
-                "quotes: line 1 column 2 (char 1)); fix it from version control, or run with "
-                "--reset-lock to start a new one"
+                "is damaged (JSONDecodeError: unexpected character: line 1 column 2 (char 1)); "
+                "fix it from version control, or run with --reset-lock to start a new one"
             ),
         ),
         (
