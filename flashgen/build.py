@@ -330,15 +330,19 @@ def _write(run: _Run, step: _Step, cache: NoteCache) -> tuple[list[Path], list[P
     build needs to know of each package in `run.state.packages`."""
     out_dir, state, where = run.out_dir, run.state, run.where
     written: list[Path] = []
-    rewritten: list[Path] = []
     recorded: dict[str, list[object]] = {}
+    todo: list[tuple[Path, packages.Package]] = []
+    digests: dict[str, str] = {}
     for fk, package in sorted(step.packages.items()):
         target = out_dir / f"{fk}.apkg"
-        digest = package.digest(step.mods)
+        digests[fk] = digest = package.digest(step.mods)
         known = state.packages.get(fk)
         if known is None or known[0] != digest or stat_key(target) != [str(target), *known[1:]]:
-            packages.write(target, package, step.mods)
-            rewritten.append(target)
+            todo.append((target, package))
+    packages.write_all(todo, step.mods)
+    rewritten = [target for target, _ in todo]
+    for fk, digest in digests.items():
+        target = out_dir / f"{fk}.apkg"
         written.append(target)
         # A partial build puts the cards it did not read after the others: the next whole
         # build writes such a package again, in the notes' order.

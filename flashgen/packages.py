@@ -10,6 +10,7 @@ disk is not the one that build wrote.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from flashgen import anki
 from flashgen.decks import slug, top_level
 from flashgen.identity import LockEntry
 from flashgen.media import MediaFiles
+from flashgen.pool import in_pool
 
 MODELS: tuple[anki.ModelName, ...] = ("basic", "cloze")
 
@@ -115,3 +117,37 @@ def _add_known_media(entry: LockEntry, media: dict[str, Path], known: Sequence[s
 def write(target: Path, package: Package, mods: Mapping[anki.ModelName, int]) -> None:
     """Write one package (atomically, through `anki`)."""
     anki.write_package(target, package.notes(), package.media, mods)
+
+
+PARALLEL_MIN_NOTES = 2000
+"""Packages of this many notes in all are written across the cores (measured: the 100
+packages of the 2,000-note bench corpus, 40,820 notes, take 2.2 s in one process)."""
+
+_pending: list[tuple[Path, Package, Mapping[anki.ModelName, int]]] = []
+"""The packages being written across the cores: the forked workers find them here."""
+
+
+def _write_pending(i: int) -> None:
+    write(*_pending[i])
+
+
+def write_all(
+    jobs: Sequence[tuple[Path, Package]],
+    mods: Mapping[anki.ModelName, int],
+    workers: int | None = None,
+) -> None:
+    """Write each (target, package), across the cores when they hold many notes; an error
+    writing any of them (a full disk) stops the rest and is raised here."""
+    cpus = workers if workers is not None else (os.cpu_count() or 1)
+    if cpus < 2 or len(jobs) < 2 or sum(len(p.entries) for _, p in jobs) < PARALLEL_MIN_NOTES:
+        for target, package in jobs:
+            write(target, package, mods)
+        return
+    # Largest first, one package per task: the workers end together.
+    order = sorted(jobs, key=lambda job: -len(job[1].entries))
+    _pending[:] = [(target, package, mods) for target, package in order]
+    try:
+        for _ in in_pool(_write_pending, range(len(order)), cpus, 1, "writing packages"):
+            pass
+    finally:
+        _pending.clear()

@@ -7,22 +7,18 @@ pool does. A result crosses the process boundary, and lives in the cache, pickle
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
-import signal
-import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from flashgen.cards import Problem
-from flashgen.errors import FlashgenError
 from flashgen.extract import Options, extract
 from flashgen.identity import LockEntry, card_entry
 from flashgen.media import Media, MediaFiles
 from flashgen.notes import read_note
+from flashgen.pool import in_pool
 from flashgen.render import render
 
 PARALLEL_MIN_NOTES = 64
@@ -117,50 +113,12 @@ def loads(blob: bytes) -> NoteResult:
     return value
 
 
-@contextlib.contextmanager
-def sigint_held() -> Iterator[None]:
-    """SIGINT (Ctrl-C) blocked in this thread meanwhile, so a process forked here starts
-    with it blocked: one that comes meanwhile is delivered when it is unblocked (here, a
-    KeyboardInterrupt on leaving; in the child, `release_sigint` or ignoring it)."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - POSIX has it
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
-def release_sigint() -> None:
-    """Unblock SIGINT in a process started under `sigint_held`."""
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
 _worker: tuple[Options, MediaFiles] | None = None
 
 
-def _init_worker(options: Options, max_media_bytes: int, parent: int) -> None:
+def _init_worker(options: Options, max_media_bytes: int) -> None:
     global _worker
-    # Ctrl-C is the build's to handle: a terminal sends SIGINT to every process of the
-    # group, and a worker stopped by it at a random point would leave its pipe half
-    # written, and the pool waiting for ever. A SIGINT that came while the worker started
-    # was held back (`sigint_held`): ignored, it is dropped.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    release_sigint()
     _worker = (options, MediaFiles(max_media_bytes))
-    # The build's pid comes from the build: a worker whose build was killed before this ran
-    # has another parent already, and watching that one would keep it waiting for ever.
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A worker whose build was killed (SIGKILL) would wait forever on a pipe its siblings
-    keep open: it leaves as soon as its parent is gone."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
 
 
 def _work_blob(job: tuple[str, str]) -> bytes:
@@ -191,31 +149,18 @@ def process_notes(
             if progress is not None:
                 progress(done + 1)
         return
-    # Only for a pool's worth of notes.
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     plain_jobs = [(str(p), str(r)) for p, r in jobs]
     chunk = max(1, min(32, len(jobs) // (cpus * 8)))
-    pool = ProcessPoolExecutor(
-        max_workers=cpus,
-        initializer=_init_worker,
-        initargs=(options, files.max_bytes, os.getpid()),
+    results = in_pool(
+        _work_blob,
+        plain_jobs,
+        cpus,
+        chunk,
+        "parsing notes",
+        _init_worker,
+        (options, files.max_bytes),
     )
-    finished = False
-    try:
-        # The workers are forked by the first submission (map submits every chunk at once):
-        # with Ctrl-C held back, so that each starts with it blocked and then ignores it.
-        with sigint_held():
-            results = pool.map(_work_blob, plain_jobs, chunksize=chunk)
-        for done, blob in enumerate(results):
-            yield loads(blob), blob
-            if progress is not None:
-                progress(done + 1)
-        finished = True
-    except BrokenProcessPool as exc:
-        raise FlashgenError(
-            f"a process parsing notes ended unexpectedly ({exc}); run the build again"
-        ) from exc
-    finally:
-        pool.shutdown(wait=finished, cancel_futures=not finished)
+    for done, blob in enumerate(results):
+        yield loads(blob), blob
+        if progress is not None:
+            progress(done + 1)
