@@ -7,13 +7,16 @@ image the note's cards use is unchanged. Notes with image problems are not cache
 missing image that appears is picked up. A damaged cache is ignored with a warning and
 rebuilt; the cache is never needed for correctness.
 
-One file, `notes.pickle`, read and written whole: each entry keeps what planning needs of
-an unchanged note (its keys, problems and images) beside its result pickled, which is
-decoded only when the lock cannot stand in for it (see `build`).
+The index, `notes.pickle`, is read and written whole: each entry keeps what planning needs
+of an unchanged note (its keys, problems and images). Each note's result, pickled, is a
+file of its own in `results/`, named by the note's path and content, written when the note
+is parsed and read only when the lock cannot stand in for the note (see `gather`): a
+rebuild neither loads nor writes the results of the notes that did not change.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -32,8 +35,10 @@ from flashgen.work import UNPICKLE_ERRORS, NoteResult, loads
 
 CACHE_DIR = ".flashgen-cache"
 CACHE_FILE = "notes.pickle"
-FORMAT = 8
-"""8: one pickled file of `CachedNote`s (7 and before: marshal index and data files)."""
+RESULTS_DIR = "results"
+FORMAT = 9
+"""9: a pickled index of `CachedNote`s, each note's result a file in `results/` (8: the
+results inside the index; 7 and before: marshal index and data files)."""
 _OLDER_FILES = ("notes.marshal", "lock.marshal")
 """What older flashgens kept in the cache folder: deleted when this cache is saved."""
 
@@ -96,15 +101,8 @@ class CachedNote:
     """Reading and extraction problems (a cached note has no image problems)."""
     media: tuple[tuple[int, Media], ...]
     """(card index, image), as `NoteResult.media`."""
-    blob: bytes
-    """The note's `NoteResult`, pickled."""
-
-    def result(self) -> NoteResult:
-        """The note's result, decoded (CacheError if its bytes are damaged)."""
-        try:
-            return loads(self.blob)
-        except ValueError as exc:
-            raise CacheError(str(exc)) from exc
+    result_file: str
+    """The file in `results/` that holds the note's `NoteResult`, pickled."""
 
 
 @dataclass
@@ -138,12 +136,16 @@ class NoteCache:
             return cache
         try:
             data = pickle.loads(raw)
-            if not isinstance(data, tuple) or len(data) != 4 or not isinstance(data[3], dict):
+            if not isinstance(data, tuple) or len(data) != 4:
                 raise TypeError("unknown format")
-            version, fp_saved, lock_identity, entries = data
+            version, fp_saved, lock_identity, packed = data
             if version != FORMAT or fp_saved != fp:
                 cache.dirty = True  # another flashgen's, or other settings: start again
                 return cache
+            # Unpickled only now: another flashgen's entries may be other classes.
+            entries = pickle.loads(packed)
+            if not isinstance(entries, dict):
+                raise TypeError("unknown format")
             if not all(isinstance(e, CachedNote) for e in entries.values()):
                 raise TypeError("an entry is not a cached note")
             cache.entries, cache.lock_identity = entries, str(lock_identity)
@@ -178,7 +180,8 @@ class NoteCache:
 
     def put(self, note: Path, result: NoteResult, blob: bytes) -> None:
         """Remember a note's result (`blob`, pickled), unless it depends on images that
-        were not usable."""
+        were not usable, or it cannot be written (a full disk loses the entry, never the
+        build)."""
         st = _stat(note)
         if st is None or not result.content_hash or result.image_problems:
             self.forget(note)
@@ -190,6 +193,17 @@ class NoteCache:
                 self.forget(note)
                 return
             stats[str(m.path)] = (str(m.path), *mst)
+        # Named by the content too: an index saved before a killed build never points at
+        # a result written for other content.
+        name = f"{hashlib.sha256(str(note).encode()).hexdigest()[:16]}-{result.content_hash[:16]}"
+        folder = self.path.parent / RESULTS_DIR
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            # Not synced: a result lost in a crash is read as damaged, and parsed again.
+            write_atomic(folder / f"{name}.pickle", blob, sync=False)
+        except OSError:
+            self.forget(note)
+            return
         self.entries[str(note)] = CachedNote(
             *st,
             result.content_hash,
@@ -197,9 +211,18 @@ class NoteCache:
             result.keys,
             result.problems,
             result.media,
-            blob,
+            f"{name}.pickle",
         )
         self.dirty = True
+
+    def result(self, entry: CachedNote) -> NoteResult:
+        """A cached note's result, read back (CacheError if it is missing or damaged)."""
+        try:
+            return loads((self.path.parent / RESULTS_DIR / entry.result_file).read_bytes())
+        except OSError as exc:
+            raise CacheError(f"{entry.result_file}: {exc.strerror}") from exc
+        except ValueError as exc:
+            raise CacheError(str(exc)) from exc
 
     def damaged(self, why: str) -> None:
         """Warn (once) that a cached result could not be read back; it was parsed again."""
@@ -219,7 +242,8 @@ class NoteCache:
         self.dirty = self.dirty or bool(gone)
 
     def save(self) -> None:
-        """Write the cache atomically (its folder gets a .gitignore: never commit it)."""
+        """Write the index atomically (its folder gets a .gitignore: never commit it), and
+        delete the results no entry points to any more."""
         if not self.dirty or not self.writable:
             return
         folder = self.path.parent
@@ -227,13 +251,20 @@ class NoteCache:
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# flashgen's cache: rebuilt when missing\n*\n", encoding="utf-8")
-        data = (FORMAT, self.fingerprint, self.lock_identity, self.entries)
+        packed = pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL)
+        data = (FORMAT, self.fingerprint, self.lock_identity, packed)
         # Not synced: a cache lost in a crash is read as damaged, and rebuilt.
         write_atomic(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), sync=False)
         for name in _OLDER_FILES:
             (folder / name).unlink(missing_ok=True)
         for old in folder.glob("notes-*.data"):
             old.unlink(missing_ok=True)
+        used = {e.result_file for e in self.entries.values()}
+        with contextlib.suppress(FileNotFoundError):
+            for item in os.scandir(folder / RESULTS_DIR):
+                if item.name not in used:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(item.path)
         self.dirty = False
 
 
@@ -246,7 +277,7 @@ def _restat(entry: CachedNote, st: tuple[int, int]) -> CachedNote:
         entry.keys,
         entry.problems,
         entry.media,
-        entry.blob,
+        entry.result_file,
     )
 
 

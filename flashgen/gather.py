@@ -91,7 +91,7 @@ def results(
                 )
                 continue
         try:
-            yield item.result()
+            yield cache.result(item)
         except CacheError as exc:
             result = process_note(path, root, options, MediaFiles(max_media_bytes))
             cache.damaged(str(exc))

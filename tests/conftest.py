@@ -137,3 +137,16 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, st
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr
+
+
+def damage_cached_result(out: Path, note_name: str, data: bytes = b"\x00not a result") -> None:
+    """Overwrite the cached result of the note called `note_name` (a file in the cache's
+    `results/` folder) with `data`."""
+    import pickle
+
+    from flashgen.cache import CACHE_DIR, CACHE_FILE, RESULTS_DIR
+
+    index = out / CACHE_DIR / CACHE_FILE
+    entries = pickle.loads(pickle.loads(index.read_bytes())[3])
+    (entry,) = [e for k, e in entries.items() if k.endswith(note_name)]
+    (out / CACHE_DIR / RESULTS_DIR / entry.result_file).write_bytes(data)

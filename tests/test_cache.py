@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from flashgen.cache import CACHE_DIR, CACHE_FILE
 from flashgen.extract import Options
 from flashgen.media import MediaFiles
 from flashgen.project import LOCK_NAME
-from tests.conftest import run_cli, write
+from tests.conftest import damage_cached_result, run_cli, write
 from tests.images import png
 
 NOTE = "# Cells\n\nOsmosis: water crossing a membrane ![cell](cell.png)\n"
@@ -150,18 +149,12 @@ def test_parallel_parse_gives_the_serial_result_in_order(
 
 
 def test_a_damaged_result_is_parsed_again_with_a_warning(in_tmp: Path) -> None:
-    import pickle
-
     write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
     write(in_tmp, "notes/b.md", "# Heat\n\nEntropy: disorder.\n")
     assert run_cli("build")[0] == 0
     decks = in_tmp / "decks"
     fresh = {p.name: p.read_bytes() for p in decks.glob("*.apkg")}
-    path = decks / CACHE_DIR / CACHE_FILE
-    version, fp, identity, entries = pickle.loads(path.read_bytes())
-    (a,) = [k for k in entries if k.endswith("a.md")]
-    entries[a] = replace(entries[a], blob=b"\x00not a result")
-    path.write_bytes(pickle.dumps((version, fp, identity, entries)))
+    damage_cached_result(decks, "a.md")
     lock = in_tmp / "notes" / LOCK_NAME
     lock.write_bytes(lock.read_bytes())  # not the file the cache knows: every card is planned
     code, _, err = run_cli("build")
@@ -185,10 +178,10 @@ def test_diff_keeps_no_work(in_tmp: Path) -> None:
     write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a membrane.\n")
     assert run_cli("build")[0] == 0
     cache = in_tmp / "decks" / CACHE_DIR
-    before = {p.name: p.read_bytes() for p in cache.iterdir()}
+    before = {p: p.read_bytes() for p in cache.rglob("*") if p.is_file()}
     write(in_tmp, "notes/a.md", "# Bio\n\nOsmosis: water crossing a thin membrane.\n")
     assert run_cli("diff")[1] == "Bio: ~1 changed\n"
-    assert {p.name: p.read_bytes() for p in cache.iterdir()} == before
+    assert {p: p.read_bytes() for p in cache.rglob("*") if p.is_file()} == before
 
 
 def test_an_older_cache_is_started_again_without_a_warning(in_tmp: Path) -> None:

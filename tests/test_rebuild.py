@@ -4,11 +4,9 @@ what a fresh build of every note does."""
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flashgen.build import BuildResult, build_decks
-from flashgen.cache import CACHE_DIR, CACHE_FILE, CachedNote
+from flashgen.cache import CACHE_DIR, CachedNote, NoteCache
 from flashgen.project import LOCK_NAME
 from flashgen.work import NoteResult
-from tests.conftest import lock_beside, write
+from tests.conftest import damage_cached_result, lock_beside, write
 from tests.test_cache import count_parses
 from tests.test_regenerate_properties import ANSWERS
 
@@ -83,13 +81,13 @@ def decoded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The keys of the cached notes whose results a build decodes (the lock could not
     stand in for them)."""
     seen: list[str] = []
-    real = CachedNote.result
+    real = NoteCache.result
 
-    def spy(self: CachedNote) -> NoteResult:
-        seen.extend(self.keys)
-        return real(self)
+    def spy(self: NoteCache, entry: CachedNote) -> NoteResult:
+        seen.extend(entry.keys)
+        return real(self, entry)
 
-    monkeypatch.setattr(CachedNote, "result", spy)
+    monkeypatch.setattr(NoteCache, "result", spy)
     return seen
 
 
@@ -167,11 +165,7 @@ def test_a_damaged_cached_result_is_not_needed_while_the_lock_stands_in(
         out = root / "decks"
         build_decks([root / "notes"], out, now=1000)
         if damage:
-            path = out / CACHE_DIR / CACHE_FILE
-            version, fp, identity, entries = pickle.loads(path.read_bytes())
-            (a,) = [k for k in entries if k.endswith("a.md")]
-            entries[a] = replace(entries[a], blob=b"\x00damaged")
-            path.write_bytes(pickle.dumps((version, fp, identity, entries)))
+            damage_cached_result(out, "a.md")
         write(root, "notes/b.md", "# Bio\n\nDiffusion: particles spreading out.\n")
         result = build_decks([root / "notes"], out, now=2000)
         assert [(c.kind, c.front) for c in result.report.changes] == [("changed", "Diffusion")]
