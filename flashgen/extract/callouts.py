@@ -34,8 +34,23 @@ def _body(source: str) -> tuple[str, str]:
     return lines[0].strip(), "\n".join(lines[1:])
 
 
-def _paragraphs(body: str) -> str:
-    return "\n\n".join(flat(p) for p in body.split("\n\n") if p.strip())
+def _text(units: Sequence[Unit]) -> str:
+    """The body's paragraphs, each on one line, and its list items, as markdown."""
+    blocks: list[str] = []
+    group = -1
+    for u in units:
+        if u.kind == "item":
+            line = "  " * (u.depth - 1) + ("1. " if u.ordered else "- ") + flat(u.text)
+        elif u.kind == "text":
+            line = u.text.strip()
+        else:
+            continue
+        if u.group == group and blocks:
+            blocks[-1] += (" " if u.cont else "\n") + line  # a hard wrap, else a line
+        else:
+            blocks.append(line)
+        group = u.group
+    return "\n\n".join(blocks)
 
 
 def match(units: Sequence[Unit], i: int) -> Match | None:
@@ -53,7 +68,7 @@ def match(units: Sequence[Unit], i: int) -> Match | None:
     title_units, _ = prepare(outline(head.group("title"), unit.line))
     title = strip_emphasis(title_units[0].text) if title_units else ""
     inner, _ = prepare(outline(body, unit.line + 1))
-    back = _paragraphs("\n".join(u.text for u in inner if u.kind in ("text", "item")))
+    back = _text(inner)
     if title and back:
         if kind in DEFINITION_TYPES and looks_like_term(title):
             return Match((Draft("definition", title, back, line=unit.line),), i + 1)

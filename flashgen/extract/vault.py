@@ -88,12 +88,12 @@ def prepare(units: Sequence[Unit]) -> tuple[Sequence[Unit], list[str]]:
             new, in_comment = _uncomment(new, in_comment)
         if unit.kind == "item" and new.split(" ", 1)[0] in TASK_WORDS:
             new = ""
+        if "#" in new:
+            new = take_tags(new, tags)  # a tag in a field (`status:: #seedling`) counts too
         if "::" in new and unit.kind in ("text", "item"):
             new = _without_metadata(new)
         if "[[" in new:
             new = plain_links(new)
-        if "#" in new:
-            new = take_tags(new, tags)
         if "{{cloze" in new:
             new = _cloze(new)
         new = new.strip() if new != text else new
