@@ -23,6 +23,7 @@ from flashgen.extract import (
     key_points,
     links,
     outliner,
+    pages,
     quoted,
     sentence,
     vault,
@@ -42,6 +43,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("deflist", deflist.match),
     ("quoted_definition", quoted.match),
     ("heading_sentence", sentence.heading_sentence),
+    ("page_definition", pages.match),
     ("heading_list", key_points.heading_list),
     ("definition_lead_in", sentence.lead_in),
     ("lead_in", key_points.lead_in),
@@ -62,6 +64,7 @@ RULE_KINDS: Mapping[str, frozenset[UnitKind]] = {
     "deflist": frozenset(("term",)),
     "quoted_definition": frozenset(("heading", "text")),
     "heading_sentence": frozenset(("heading",)),
+    "page_definition": frozenset(("heading",)),
     "heading_list": frozenset(("heading",)),
     "definition_lead_in": _LINES,
     "lead_in": _LINES,
@@ -330,6 +333,7 @@ def extract(note: Note, options: Options | None = None) -> Extraction:
         return Extraction(note, (), tuple(problems))
     units, inline_tags = vault.prepare(outline(note.body, note.body_line))
     title = title_of(units, note.path.stem)
+    units = pages.titled(units, note.meta, note.meta_lines.get("title", fm_src.line))
     deck_setting = note.meta.get("deck")
     if deck_setting is not None and not isinstance(deck_setting, str):
         problems.append(

@@ -8,6 +8,9 @@
   as they are never cards (fields.py);
 - `%% comments %%` out (Obsidian hides them);
 - Logseq task blocks (`TODO …`, `DONE …`, `LATER …`) out;
+- navigation out: a line or item of wikilinks only (`Related: [[A]] · [[B]]`), a
+  `Next:`/`Up:`/`See also:` line with a wikilink, a wikilink item under a `See also`,
+  `Related`, `Backlinks` or `Links to this page` heading;
 - Logseq's `{{cloze text}}` as flashgen's `{{c1::text}}`.
 
 A note with none of `[[`, `#`, `::`, `%%`, `{{cloze` or a task word keeps its units as
@@ -29,10 +32,23 @@ TASK_WORDS = frozenset(
     ("TODO", "DOING", "DONE", "LATER", "NOW", "WAITING", "WAIT", "CANCELED", "CANCELLED")
 )
 """A Logseq block starting with one of these is a task, never a card."""
+_TASK_INITIALS = frozenset(word[0] for word in TASK_WORDS)
 _COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
 _CLOZE = re.compile(r"\{\{cloze:?\s+(.+?)\s*\}\}")
 _EXISTING_CLOZE = re.compile(r"\{\{c(\d+)::")
 _READ = ("text", "item", "heading", "quote", "term", "desc")
+_LINK = r"(?:\[\[[^\[\]\n]+\]\]|\[[^\[\]\n]*\]\([^()\s]*\))"
+_LINKS_ONLY = re.compile(
+    rf"^(?:[^:\[\]\n]{{1,40}}:\s*)?{_LINK}(?:\s*(?:[,·|;/–—•-]|and)?\s*{_LINK})*\s*\.?$"
+)
+"""A line of links, perhaps after a label: `Related: [[A]] · [[B]]`, `[[Sleep and memory]]`."""
+_NAVIGATION_LABELS = frozenset(
+    ("next", "previous", "prev", "up", "parent", "see also", "see", "related", "links", "backlinks")
+)
+NAVIGATION_HEADINGS = frozenset(
+    ("see also", "related", "links", "backlinks", "links to this page", "references", "moc")
+)
+"""Sections of links to other pages: a wikilink item under one is navigation."""
 
 
 def _touched(text: str) -> bool:
@@ -42,7 +58,7 @@ def _touched(text: str) -> bool:
         or "::" in text
         or "%%" in text
         or "{{cloze" in text
-        or text.split(" ", 1)[0] in TASK_WORDS
+        or (text[:1] in _TASK_INITIALS and text.split(" ", 1)[0] in TASK_WORDS)
     )
 
 
@@ -75,8 +91,11 @@ def prepare(units: Sequence[Unit]) -> tuple[Sequence[Unit], list[str]]:
     out: list[Unit] | None = None
     dropped = False
     in_comment = False
+    links_section = False
     for k, unit in enumerate(units):
         text = unit.text
+        if unit.kind == "heading":
+            links_section = text.strip().rstrip(":").casefold() in NAVIGATION_HEADINGS
         if unit.kind not in _READ or not (in_comment or _touched(text)):
             if out is not None:
                 out.append(unit)
@@ -93,7 +112,10 @@ def prepare(units: Sequence[Unit]) -> tuple[Sequence[Unit], list[str]]:
         if "::" in new and unit.kind in ("text", "item"):
             new = _without_metadata(new)
         if "[[" in new:
-            new = plain_links(new)
+            if _is_navigation(new, links_section and unit.kind == "item"):
+                new = ""
+            else:
+                new = plain_links(new)
         if "{{cloze" in new:
             new = _cloze(new)
         new = new.strip() if new != text else new
@@ -104,6 +126,16 @@ def prepare(units: Sequence[Unit]) -> tuple[Sequence[Unit], list[str]]:
     if out is None:
         return units, tags
     return (_reflow(out) if dropped else out), tags
+
+
+def _is_navigation(text: str, in_links_section: bool) -> bool:
+    """A line that only points at other pages (see NAVIGATION_HEADINGS, _LINKS_ONLY)."""
+    if in_links_section and text.startswith("[["):
+        return True
+    if "\n" not in text and _LINKS_ONLY.match(text):
+        return True
+    label, colon, _ = text.partition(":")
+    return bool(colon) and label.strip().casefold() in _NAVIGATION_LABELS
 
 
 def _uncomment(text: str, in_comment: bool) -> tuple[str, bool]:
