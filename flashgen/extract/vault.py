@@ -119,7 +119,7 @@ def prepare(units: Sequence[Unit]) -> tuple[Sequence[Unit], list[str]]:
         if "{{cloze" in new:
             new = _cloze(new)
         new = new.strip() if new != text else new
-        if not new and unit.kind in ("text", "item"):
+        if not new:  # a line of tags, metadata, a comment, a task: nothing left to read
             dropped = True
             continue
         out.append(unit if new == text else replace(unit, text=new))
