@@ -5,7 +5,7 @@ Flashgen's own explicit syntax is `Term :: definition`, with a space before `::`
 vaults it is metadata (`created:: 2024-10-02`, `status:: #seedling`, `up:: [[MOC]]`), so
 it is a card only when it reads as a definition: a key that is not a known metadata name
 (METADATA_KEYS) and a value of three words or more that is not only a date, a number or
-links. `**Term**:: value` counts too. Metadata lines never become cards: `prepare` (in
+links. `**Term**:: value` counts too, and a whole line in brackets, `[Term:: value]`. Metadata lines never become cards: `prepare` (in
 flashgen.extract.vault) takes them out of the note before the rules run.
 
 A Logseq block whose property is `definition::` (or `def::`) is a definition of the
@@ -136,6 +136,8 @@ def field(line: str) -> tuple[str, str] | None:
     """(key, value) of a `Key:: value` line, else None."""
     if "::" not in line:
         return None
+    if line.startswith("[") and line.endswith("]") and line.count("[") == 1:
+        line = line[1:-1].strip()  # Dataview's bracketed field: `[**Term**:: definition]`
     m = FIELD.match(line)
     if m is None:
         return None
