@@ -11,10 +11,12 @@
 - navigation out: a line or item of wikilinks only (`Related: [[A]] · [[B]]`), a
   `Next:`/`Up:`/`See also:` line with a wikilink, a wikilink item under a `See also`,
   `Related`, `Backlinks` or `Links to this page` heading;
-- Logseq's `{{cloze text}}` as flashgen's `{{c1::text}}`.
+- Logseq's `{{cloze text}}` (and logseq-anki-sync's `{{c2 text}}`) as flashgen's
+  `{{c1::text}}` (`{{c2::text}}`);
+- Logseq's `SCHEDULED: <…>` and `DEADLINE: <…>` lines out.
 
-A note with none of `[[`, `#`, `::`, `%%`, `{{cloze` or a task word keeps its units as
-they are: one pass of substring tests.
+A note with none of `[[`, `#`, `::`, `%%`, `{{c`, `: <` or a task word keeps its units
+as they are: one pass of substring tests.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ TASK_WORDS = frozenset(
 """A Logseq block starting with one of these is a task, never a card."""
 _TASK_INITIALS = frozenset(word[0] for word in TASK_WORDS)
 _COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
-_CLOZE = re.compile(r"\{\{cloze:?\s+(.+?)\s*\}\}")
-_EXISTING_CLOZE = re.compile(r"\{\{c(\d+)::")
+_CLOZE = re.compile(r"\{\{(?:cloze:?|c(\d+))\s+(.+?)\s*\}\}")
+_SCHEDULED = re.compile(r"^(?:SCHEDULED|DEADLINE): <[^>\n]*>[ \t]*$", re.MULTILINE)
+_EXISTING_CLOZE = re.compile(r"\{\{c(\d+)(?:::|\s)")
 _READ = ("text", "item", "heading", "quote", "term", "desc")
 _LINK = r"(?:\[\[[^\[\]\n]+\]\]|\[[^\[\]\n]*\]\([^()\s]*\))"
 _LINKS_ONLY = re.compile(
@@ -57,7 +60,8 @@ def _touched(text: str) -> bool:
         or "#" in text
         or "::" in text
         or "%%" in text
-        or "{{cloze" in text
+        or "{{c" in text
+        or ": <" in text
         or (text[:1] in _TASK_INITIALS and text.split(" ", 1)[0] in TASK_WORDS)
     )
 
@@ -67,8 +71,10 @@ def _cloze(text: str) -> str:
 
     def number(m: re.Match[str]) -> str:
         nonlocal n
+        if m.group(1):
+            return f"{{{{c{m.group(1)}::{m.group(2)}}}}}"
         n += 1
-        return f"{{{{c{n}::{m.group(1)}}}}}"
+        return f"{{{{c{n}::{m.group(2)}}}}}"
 
     return _CLOZE.sub(number, text)
 
@@ -116,8 +122,10 @@ def prepare(units: Sequence[Unit]) -> tuple[Sequence[Unit], list[str]]:
                 new = ""
             else:
                 new = plain_links(new)
-        if "{{cloze" in new:
+        if "{{c" in new:
             new = _cloze(new)
+        if ": <" in new:
+            new = _SCHEDULED.sub("", new).strip()
         new = new.strip() if new != text else new
         if not new:  # a line of tags, metadata, a comment, a task: nothing left to read
             dropped = True
