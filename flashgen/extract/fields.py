@@ -122,11 +122,10 @@ _NOT_DEFINITION = re.compile(
 
 
 def is_metadata(key: str, value: str) -> bool:
-    """Whether `key:: value` is metadata rather than a definition."""
+    """Whether `key:: value` is metadata rather than a definition. A `definition::` line is
+    too, unless it is the property of a block with a first line (vault.prepare keeps it)."""
     name = strip_emphasis(key).strip().lower()
-    if name in DEFINITION_KEYS:
-        return False
-    if name in METADATA_KEYS or name.startswith("card-") or "." in name:
+    if name in METADATA_KEYS or name in DEFINITION_KEYS or name.startswith("card-") or "." in name:
         return True
     v = value.strip()
     return len(v.split()) < 3 or _NOT_DEFINITION.match(v) is not None

@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from flashgen.extract.fields import field, is_metadata
+from flashgen.extract.fields import DEFINITION_KEYS, field, is_metadata
 from flashgen.extract.inline_tags import take_tags
 from flashgen.extract.outline import Unit
 from flashgen.extract.wikilinks import plain_links
@@ -34,7 +34,7 @@ TASK_WORDS = frozenset(
     ("TODO", "DOING", "DONE", "LATER", "NOW", "WAITING", "WAIT", "CANCELED", "CANCELLED")
 )
 """A Logseq block starting with one of these is a task, never a card."""
-_TASK_INITIALS = frozenset(word[0] for word in TASK_WORDS)
+_TASK_STARTS = frozenset(word[:2] for word in TASK_WORDS)
 _COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
 _CLOZE = re.compile(r"\{\{(?:cloze:?|c(\d+))\s+(.+?)\s*\}\}")
 _SCHEDULED = re.compile(r"^(?:SCHEDULED|DEADLINE): <[^>\n]*>[ \t]*$", re.MULTILINE)
@@ -52,18 +52,6 @@ NAVIGATION_HEADINGS = frozenset(
     ("see also", "related", "links", "backlinks", "links to this page", "references", "moc")
 )
 """Sections of links to other pages: a wikilink item under one is navigation."""
-
-
-def _touched(text: str) -> bool:
-    return (
-        "[[" in text
-        or "#" in text
-        or "::" in text
-        or "%%" in text
-        or "{{c" in text
-        or ": <" in text
-        or (text[:1] in _TASK_INITIALS and text.split(" ", 1)[0] in TASK_WORDS)
-    )
 
 
 def _cloze(text: str) -> str:
@@ -84,10 +72,12 @@ def _without_metadata(text: str) -> str:
     if "::" not in text:
         return text
     kept = []
-    for line in text.split("\n"):
+    for k, line in enumerate(text.split("\n")):
         found = field(line.strip())
         if found is None or not is_metadata(*found):
             kept.append(line)
+        elif k and found[0].lower() in DEFINITION_KEYS and found[1]:
+            kept.append(line)  # `- White dwarf` / `definition:: …`: fields.match reads it
     return "\n".join(kept) if len(kept) != text.count("\n") + 1 else text
 
 
@@ -100,9 +90,23 @@ def prepare(units: Sequence[Unit]) -> tuple[Sequence[Unit], list[str]]:
     links_section = False
     for k, unit in enumerate(units):
         text = unit.text
-        if unit.kind == "heading":
+        kind = unit.kind
+        if kind == "heading":
             links_section = text.strip().rstrip(":").casefold() in NAVIGATION_HEADINGS
-        if unit.kind not in _READ or not (in_comment or _touched(text)):
+        if (
+            not (
+                in_comment
+                # _touched, written out: it runs for every unit of every note.
+                or "[[" in text
+                or "#" in text
+                or "::" in text
+                or "%%" in text
+                or "{{c" in text
+                or ": <" in text
+                or (text[:2] in _TASK_STARTS and text.split(" ", 1)[0] in TASK_WORDS)
+            )
+            or kind not in _READ
+        ):
             if out is not None:
                 out.append(unit)
             continue
