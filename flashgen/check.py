@@ -14,6 +14,7 @@ from flashgen.extract import Options
 from flashgen.extract.markup import strip_emphasis
 from flashgen.extract.outline import outline
 from flashgen.extract.terms import looks_like_term
+from flashgen.extract.vault import prepare
 from flashgen.media import MAX_MEDIA_BYTES, MediaFiles
 from flashgen.project import Project
 from flashgen.render import render
@@ -80,7 +81,7 @@ def empty_definitions(note: Note, cards: Sequence[Card]) -> Iterable[Problem]:
     A `Term:` line followed by text, code or a list is a lead-in, not an empty definition.
     """
     starts = {c.source.line for c in cards}
-    units = outline(note.body, note.body_line)
+    units, _ = prepare(outline(note.body, note.body_line))  # as extraction reads the note
     # Each unit with the one after it (None after the last); an empty note has no units.
     for unit, after in zip_longest(units, units[1:]):
         text = unit.text.strip()

@@ -8,7 +8,7 @@ scripts, frames, styles, event handlers and `javascript:` URLs, and rewrites eac
 
 Most fields are rendered by markdown-it-pyrs (markdown-it.rs, the Rust port of markdown-it)
 instead of markdown-it-py: `pyrs_html` sends a field there only when nothing in it can make
-the two disagree (no math, embeds, raw HTML or fences, which need flashgen's own rules; none
+the two disagree (no math, wikilinks, embeds, raw HTML or fences, which need flashgen's own rules; none
 of the few constructs the two parse differently), and only keeps pyrs's HTML when it holds no
 soft line break, which pyrs cannot render as `<br>`. Every other field goes to markdown-it-py.
 """
@@ -35,6 +35,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from flashgen.cards import CONTEXT_SEPARATOR, Card, Note, Problem, SourceRef
+from flashgen.extract.wikilinks import is_image_embed, link_text
 from flashgen.highlight import highlight
 from flashgen.media import IMAGE_SUFFIXES, Media, MediaFiles, is_remote, notes_root
 
@@ -135,6 +136,28 @@ def _obsidian_embed(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _wikilink(state: StateInline, silent: bool) -> bool:
+    """`[[page|alias]]`, `[[page#Heading]]`, a note embed `![[note#heading]]` → their text
+    (extract/wikilinks.py: the alias, else `page › Heading`); image embeds are left to
+    `_obsidian_embed`. Extraction already turned the wikilinks of card text into text; this
+    covers the rest (a table or code block's neighbour in Extra)."""
+    src, pos = state.src, state.pos
+    start = pos + 1 if src.startswith("![[", pos) else pos
+    if not src.startswith("[[", start):
+        return False
+    end = src.find("]]", start + 2)
+    target = src[start + 2 : end]
+    if end < 0 or not target.strip() or "\n" in target or "[" in target or "]" in target:
+        return False
+    if start > pos and is_image_embed(target):
+        return False
+    if not silent:
+        token = state.push("text", "", 0)
+        token.content = link_text(target)
+    state.pos = end + 2
+    return True
+
+
 def _is_known_tag(raw: str) -> bool:
     if raw.startswith("<!--"):
         return True
@@ -181,6 +204,7 @@ def renderer() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "breaks": True}).enable(["table", "strikethrough"])
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     md.inline.ruler.before("escape", "bracket_math", _bracket_math)
+    md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("image", "obsidian_embed", _obsidian_embed)
     md.add_render_rule("math_inline", _math_inline)
     md.add_render_rule("math_inline_double", _math_display)
@@ -232,8 +256,8 @@ def pyrs_renderer() -> markdown_it_pyrs.MarkdownIt:
 # generated markdown). The test is on characters and lines, not a parse: anything in the
 # text that could reach one of these differences sends it to markdown-it-py.
 #
-# - flashgen's and dollarmath's rules: `$`, `\(` `\[`, `![[`, raw HTML and autolinks (`<`),
-#   fences (three backticks or tildes: Pygments highlights them);
+# - flashgen's and dollarmath's rules: `$`, `\(` `\[`, `[[` (wikilinks, embeds), raw HTML and
+#   autolinks (`<`), fences (three backticks or tildes: Pygments highlights them);
 # - whitespace other than space and newline: markdown-it-py strips all of Python's
 #   whitespace (NBSP, U+2028, ...) around paragraphs, headings and cells, pyrs only ASCII;
 #   and a tab indents four columns in one character, which would defeat the nesting bound;
@@ -261,7 +285,7 @@ def pyrs_renderer() -> markdown_it_pyrs.MarkdownIt:
 # (pyrs writes a newline inside) and one-column tables go back too.
 
 _PYRS_REFUSES = re.compile(
-    r"[$<]|\\[(\[]|!\[\[|```|~~~|[^\S \n]|^[ >*+0-9.)-]{12}|\]:|`(?: {3,}| *\n)[ \n]*`|\\$"
+    r"[$<]|\\[(\[]|\[\[|```|~~~|[^\S \n]|^[ >*+0-9.)-]{12}|\]:|`(?: {3,}| *\n)[ \n]*`|\\$"
     r"|^[ \t>]*(?:[-*+]|[0-9]{1,9}[.)])[ \t]*$"
     r"|^[ \t>*+0-9.)-]*>.*\n(?![ \t]*>)[ \t]*\S"  # a lazy line after a quoted one
     r"|\]\(.*&[#0-9A-Za-z]+;",  # an entity in a link destination

@@ -14,7 +14,16 @@ from hypothesis import strategies as st
 
 from flashgen.cards import Extraction
 from flashgen.cli import main
-from flashgen.extract import RULE_KINDS, RULE_MARKS, RULES, extract, markup, separators, terms
+from flashgen.extract import (
+    RULE_KINDS,
+    RULE_MARKS,
+    RULES,
+    Options,
+    extract,
+    markup,
+    separators,
+    terms,
+)
 from flashgen.extract.base import may_have_marks
 from flashgen.extract.outline import Unit, outline
 from flashgen.notes import read_note
@@ -126,6 +135,31 @@ def test_both_yaml_loaders_read_the_same(text: str, meta: dict[object, object]) 
 def test_yaml_booleans_of_other_loaders_are_left_alone() -> None:
     # flashgen.notes (imported above) changes only its own loaders.
     assert yaml.safe_load("a: on\nb: no\n") == {"a": True, "b": False}
+
+
+def test_inline_tags_become_the_cards_tags_under_the_tag_prefix(in_tmp: Path) -> None:
+    text = (
+        "---\ntags: [chem]\n---\n# Bonds #week3\n\n#exam/unit-2 #chem\n\n"
+        "Ionic bond: attraction between ions #card\n"
+        "`#not-a-tag`: in code, issue #12 and colour #a3b2c1 are not tags either\n"
+    )
+    path = write(in_tmp, "notes/chem/bonds.md", text)
+    note, _ = read_note(path, in_tmp / "notes")
+    assert note is not None
+    ex = extract(note, Options(tag_prefix="uni"))
+    assert [c.front for c in ex.cards] == ["Ionic bond", "`#not-a-tag`"]
+    assert ex.cards[0].back == "attraction between ions"
+    assert (
+        set(ex.cards[0].tags)
+        == set(ex.cards[1].tags)
+        == {
+            "uni::card",
+            "uni::chem",
+            "uni::exam/unit-2",
+            "uni::week3",
+            "flashgen::source::chem::bonds",
+        }
+    )
 
 
 def test_bad_frontmatter_options_are_reported(in_tmp: Path) -> None:

@@ -151,6 +151,10 @@ def test_without_a_note_images_are_left_alone() -> None:
         ("<img src=x onerror=alert(1)>", '<img src="x">'),
         ('<a href="JaVaScRiPt:alert(1)">x</a>', '<p><a rel="noopener noreferrer">x</a></p>'),
         ("`<script>`", "<p><code>&lt;script&gt;</code></p>"),
+        ("[[Page|alias]] and [[Page#Heading]]", "<p>alias and Page › Heading</p>"),
+        ("![[note#part]]", "<p>note › part</p>"),
+        ("[[a]] *b*", "<p>a <em>b</em></p>"),
+        ("[[<script>x|<b>y</b>]]", "<p>&lt;b&gt;y&lt;/b&gt;</p>"),
     ],
 )
 def test_small_cases(markdown: str, html: str) -> None:

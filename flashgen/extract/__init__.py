@@ -13,15 +13,20 @@ from typing import get_args
 from flashgen.cards import KINDS, Card, Draft, Extraction, Kind, Note, Problem, SourceRef
 from flashgen.decks import DeckNames, deck_name, prefixed_tag, safe_tag, source_tag
 from flashgen.extract import (
+    callouts,
     cloze,
     dash,
     definitions,
     deflist,
     explicit,
+    fields,
     key_points,
     links,
+    outliner,
+    pages,
     quoted,
     sentence,
+    vault,
 )
 from flashgen.extract.base import Match, Rule, may_have_marks
 from flashgen.extract.markup import normalise_term
@@ -32,15 +37,19 @@ from flashgen.extract.terms import is_heading_like
 RULES: tuple[tuple[str, Rule], ...] = (
     ("qa", explicit.qa),
     ("double_colon", explicit.double_colon),
+    ("inline_field", fields.match),
+    ("callout", callouts.match),
     ("cloze", cloze.match),
     ("deflist", deflist.match),
     ("quoted_definition", quoted.match),
     ("heading_sentence", sentence.heading_sentence),
+    ("page_definition", pages.match),
     ("heading_list", key_points.heading_list),
     ("definition_lead_in", sentence.lead_in),
     ("lead_in", key_points.lead_in),
     ("link", links.match),
     ("dash", dash.match),
+    ("outline_parent", outliner.match),
     ("definition", definitions.match),
 )
 """Rules in the order they are tried; earlier rules win."""
@@ -49,15 +58,19 @@ _LINES: frozenset[UnitKind] = frozenset(("text", "item"))
 RULE_KINDS: Mapping[str, frozenset[UnitKind]] = {
     "qa": _LINES,
     "double_colon": _LINES,
+    "inline_field": _LINES,
+    "callout": frozenset(("quote",)),
     "cloze": _LINES | {"quote"},
     "deflist": frozenset(("term",)),
     "quoted_definition": frozenset(("heading", "text")),
     "heading_sentence": frozenset(("heading",)),
+    "page_definition": frozenset(("heading",)),
     "heading_list": frozenset(("heading",)),
     "definition_lead_in": _LINES,
     "lead_in": _LINES,
     "link": _LINES,
     "dash": _LINES,
+    "outline_parent": frozenset(("item",)),
     "definition": _LINES,
 }
 """The kinds of unit each rule can start a match at: at any other kind it returns None
@@ -66,6 +79,7 @@ straight away, so the engine does not call it there (tests/test_extraction.py pi
 RULE_MARKS: Mapping[str, tuple[str, ...]] = {
     "qa": ("Q",),  # every spelling of `Q:` starts with it (a capital Q is rare)
     "double_colon": ("::",),
+    "inline_field": ("::",),
     "cloze": ("==", "{{"),
     "definition_lead_in": ("efin",),  # `definition` or `defined`
     "lead_in": (":",),
@@ -317,8 +331,9 @@ def extract(note: Note, options: Options | None = None) -> Extraction:
     )
     if opts is None:
         return Extraction(note, (), tuple(problems))
-    units = outline(note.body, note.body_line)
+    units, inline_tags = vault.prepare(outline(note.body, note.body_line))
     title = title_of(units, note.path.stem)
+    units = pages.titled(units, note.meta, note.meta_lines.get("title", fm_src.line))
     deck_setting = note.meta.get("deck")
     if deck_setting is not None and not isinstance(deck_setting, str):
         problems.append(
@@ -332,6 +347,7 @@ def extract(note: Note, options: Options | None = None) -> Extraction:
         note.meta, SourceRef(note.display, note.meta_lines.get("tags", fm_src.line))
     )
     problems.extend(tag_problems)
+    tags.extend(t for t in (safe_tag(v) for v in inline_tags) if t)  # `#tag` in the text
     tags = [prefixed_tag(base.tag_prefix, t) for t in tags]
     all_tags = tuple(sorted({*tags, source_tag(note.key)}))
     cards: list[Card] = []

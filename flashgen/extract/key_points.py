@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from flashgen.cards import Draft
-from flashgen.extract import cloze, explicit
+from flashgen.extract import cloze, explicit, fields, outliner
 from flashgen.extract.base import Match, flat, indented, items_end, may_have_marks, with_images
 from flashgen.extract.markup import strip_emphasis
 from flashgen.extract.not_terms import is_label, is_title, is_url
@@ -49,7 +49,7 @@ def _own_card(units: Sequence[Unit], k: int) -> Match | None:
     """The explicit card that units[k] makes on its own, if it is one."""
     if not may_have_marks(units[k].text) and not (k + 1 < len(units) and units[k + 1].cont):
         return None  # none of these rules' marks (see RULE_MARKS), as in most points
-    for rule in (*explicit.EXPLICIT, cloze.match):
+    for rule in (*explicit.EXPLICIT, cloze.match, fields.match):
         m = rule(units, k)
         if m is not None and m.drafts:
             return m
@@ -73,10 +73,15 @@ def _points(front: str, units: Sequence[Unit], start: int, j: int, line: int) ->
         definitions = {}  # steps in order: the whole list is the point
     drafts: list[Draft] = []
     kept: list[Unit] = []
+    outline_note = outliner.is_outline(units)
     k = start
     while k < j:
         unit = units[k]
         m = _own_card(units, k)
+        if m is None and unit.depth == top and outline_note:
+            m = outliner.match(units, k)  # a parent bullet and its child (Logseq)
+            if m is not None and m.drafts[0].kind == "key_points":
+                m = None  # a parent with its points stays a point of the heading
         if m is not None:
             drafts.extend(m.drafts)
             k = max(m.next, k + 1)
@@ -93,6 +98,11 @@ def _points(front: str, units: Sequence[Unit], start: int, j: int, line: int) ->
         if not _is_noise(unit.text):
             kept.append(unit)
         k += 1
+    if outline_note and len(kept) > 1 and all(u.depth > kept[0].depth for u in kept[1:]):
+        parent = outliner.match(units, units.index(kept[0], start))
+        if parent is not None and parent.drafts[0].kind == "key_points":
+            # The heading's only point is a parent bullet with its points: named by it.
+            front, kept, line = parent.drafts[0].front, kept[1:], kept[0].line
     points = indented(kept)
     if points:
         drafts.insert(0, Draft("key_points", front, items=points, line=line))

@@ -51,7 +51,8 @@ class Unit:
     cont: bool = False
     """A paragraph line that continues the sentence of the line before (a hard wrap)."""
     source: str = ""
-    """For code, math and table blocks: their markdown, so a card can show them in Extra."""
+    """For code, math and table blocks: their markdown, so a card can show them in Extra;
+    for a quote that is an Obsidian callout (`> [!note]`): its lines, `>` included."""
 
 
 @lru_cache(maxsize=1)
@@ -233,9 +234,23 @@ def _quote(
             if quote_depth == 0:
                 group += 1
                 text = "\n\n".join(parts)
+                source = ""
+                if text.startswith("[!") and tok.map is not None:
+                    # An Obsidian callout: its lines, for the callout rule to read its body.
+                    if not body_lines and body:
+                        body_lines.extend(body.split("\n"))
+                    source = "\n".join(body_lines[tok.map[0] : tok.map[1]])
                 units.append(
                     Unit(
-                        "quote", text, start, stop, depth=depth, first=True, last=True, group=group
+                        "quote",
+                        text,
+                        start,
+                        stop,
+                        depth=depth,
+                        first=True,
+                        last=True,
+                        group=group,
+                        source=source,
                     )
                 )
                 return i, group
