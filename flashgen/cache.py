@@ -23,6 +23,7 @@ import os
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 
 from flashgen import __version__
@@ -41,6 +42,20 @@ FORMAT = 9
 results inside the index; 7 and before: marshal index and data files)."""
 _OLDER_FILES = ("notes.marshal", "lock.marshal")
 """What older flashgens kept in the cache folder: deleted when this cache is saved."""
+
+
+@lru_cache(maxsize=1)
+def _code() -> str:
+    """flashgen's own code as installed: each module's path, size and mtime. A checkout
+    whose rules changed without a new version number (a development install) must not
+    serve cards that the old rules made."""
+    package = Path(__file__).parent
+    found = sorted(
+        (str(p.relative_to(package)), st.st_size, st.st_mtime_ns)
+        for p in package.rglob("*.py")
+        for st in (p.stat(),)
+    )
+    return hashlib.sha256(repr(found).encode()).hexdigest()[:16]
 
 
 def fingerprint(options: Options, max_media_bytes: int, roots: Sequence[Path] = ()) -> str:
@@ -68,7 +83,7 @@ def fingerprint(options: Options, max_media_bytes: int, roots: Sequence[Path] = 
         yaml.__version__,
     ]
     text = (
-        f"{FORMAT}|{__version__}|{settings!r}|{max_media_bytes}|{os.getcwd()}|"
+        f"{FORMAT}|{__version__}|{_code()}|{settings!r}|{max_media_bytes}|{os.getcwd()}|"
         f"{[str(r) for r in roots]!r}|{versions!r}"
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
