@@ -78,6 +78,30 @@ def notetype_hash(model: ModelName) -> str:
 
 
 MODEL_IDS: Mapping[ModelName, int] = {"basic": BASIC_MODEL_ID, "cloze": CLOZE_MODEL_ID}
+MODEL_NAMES: Mapping[ModelName, str] = {"basic": "flashgen Basic", "cloze": "flashgen Cloze"}
+
+
+@dataclass(frozen=True, slots=True)
+class NotetypeSpec:
+    """A note type as a sync installs it into a collection (`flashgen.sync`)."""
+
+    name: str
+    fields: tuple[str, ...]
+    templates: tuple[Mapping[str, str], ...]
+    """Each with `name`, `qfmt` (front) and `afmt` (back)."""
+    css: str
+    cloze: bool
+
+
+def notetype_spec(model: ModelName) -> NotetypeSpec:
+    basic = model == "basic"
+    return NotetypeSpec(
+        MODEL_NAMES[model],
+        BASIC_FIELDS if basic else CLOZE_FIELDS,
+        _BASIC_TMPLS if basic else _CLOZE_TMPLS,
+        css(),
+        not basic,
+    )
 
 
 @dataclass(frozen=True, slots=True)

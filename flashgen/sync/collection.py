@@ -1,0 +1,280 @@
+"""The collection target: a student's `collection.anki2`, changed with the `anki` package
+while Anki is closed.
+
+Notes are found by GUID (flashgen's own, set when a note is added), and only notes of
+flashgen's note types are ever read or written. The collection is copied beside itself
+before the first change (the last `BACKUPS` copies kept).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flashgen import anki as fg_anki
+from flashgen.errors import FlashgenError
+from flashgen.gather import ProgressFn
+from flashgen.identity import LockEntry
+from flashgen.sync.changes import Applied
+from flashgen.sync.plan import Recorder, SyncPlan
+
+if TYPE_CHECKING:
+    from anki.collection import Collection
+    from anki.models import NotetypeDict
+
+BACKUPS = 3
+"""How many backups of the collection a sync keeps."""
+
+
+def target_id(path: Path) -> str:
+    return f"collection:{path.resolve()}"
+
+
+def open_collection(path: Path) -> Collection:
+    """The collection at `path`; a clear error when it is missing or open in Anki."""
+    if not path.is_file():
+        raise FlashgenError(f"no Anki collection at {path}: give the path of a collection.anki2")
+    import anki.collection
+    from anki.errors import DBError
+
+    try:
+        return anki.collection.Collection(str(path))
+    except DBError as exc:
+        if "already open" in str(exc):
+            raise FlashgenError(
+                f"{path} is open in Anki (or another program): close Anki and sync again; "
+                "nothing was changed"
+            ) from exc
+        raise FlashgenError(f"cannot open the Anki collection {path}: {exc}") from exc
+    except Exception as exc:
+        raise FlashgenError(f"cannot open the Anki collection {path}: {exc}") from exc
+
+
+def backup(path: Path, keep: int = BACKUPS) -> Path:
+    """Copy the collection to `<name>.flashgen-YYYYmmdd-HHMMSS.bak` beside it; keep the
+    last `keep` such copies."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    copy = path.with_name(f"{path.name}.flashgen-{stamp}.bak")
+    n = 1
+    while copy.exists():
+        n += 1
+        copy = path.with_name(f"{path.name}.flashgen-{stamp}-{n}.bak")
+    try:
+        shutil.copy2(path, copy)
+    except OSError as exc:
+        raise FlashgenError(
+            f"cannot back up {path} to {copy}: {exc.strerror}; nothing was changed"
+        ) from exc
+    old = sorted(
+        path.parent.glob(f"{path.name}.flashgen-*.bak"), key=lambda p: p.stat().st_mtime_ns
+    )
+    for stale in old[:-keep]:
+        stale.unlink(missing_ok=True)
+    return copy
+
+
+def apply(
+    path: Path,
+    plan: SyncPlan,
+    recorder: Recorder,
+    progress: ProgressFn | None = None,
+) -> Applied:
+    """Apply `plan` to the collection at `path`, recording each change as it is made."""
+    col = open_collection(path)
+    done = Applied()
+    try:
+        done.backup = backup(path)
+        _Writer(col, recorder, done, _ticker(progress, plan.changes)).run(plan)
+    finally:
+        col.close()
+    return done
+
+
+def _ticker(progress: ProgressFn | None, total: int) -> Callable[[], None]:
+    count = [0]
+
+    def tick() -> None:
+        count[0] += 1
+        if progress is not None:
+            progress("Syncing", count[0], total)
+
+    return tick
+
+
+class _Writer:
+    """One sync's changes to one open collection."""
+
+    def __init__(
+        self, col: Collection, recorder: Recorder, done: Applied, tick: Callable[[], None]
+    ) -> None:
+        self.col = col
+        self.recorder = recorder
+        self.done = done
+        self.tick = tick
+        self.kinds: dict[fg_anki.ModelName, NotetypeDict] = {}
+
+    def run(self, plan: SyncPlan) -> None:
+        for model in plan.notetypes:
+            self.install(model)
+            self.tick()
+        for name, file in plan.media.items():
+            self.col.media.write_data(name, file.read_bytes())
+            self.recorder.stored(name)
+            self.done.media += 1
+        for entry in plan.add:
+            self.put(entry, None)
+            self.tick()
+        for update in plan.update:
+            self.put(update.entry, update.held.deck)
+            self.tick()
+        for delete in plan.delete:
+            nid = self.find(delete.guid)
+            if nid is not None:
+                self.col.remove_notes([nid])
+            self.recorder.dropped(delete.guid)
+            self.done.deleted += 1
+            self.done.card(
+                "deleted", delete.held.deck, delete.entry.front if delete.entry else delete.guid
+            )
+            self.tick()
+        for guid in plan.forget:
+            self.recorder.dropped(guid)
+
+    # -- note types ----------------------------------------------------------------------
+
+    def notetype(self, model: fg_anki.ModelName) -> NotetypeDict | None:
+        """flashgen's note type in the collection: by flashgen's id (an imported package's)
+        or else by name (one a sync added: Anki chooses the id)."""
+        if model in self.kinds:
+            return self.kinds[model]
+        from anki.models import NotetypeId
+
+        found = self.col.models.get(NotetypeId(fg_anki.MODEL_IDS[model]))
+        if found is None:
+            found = self.col.models.by_name(fg_anki.MODEL_NAMES[model])
+        if found is not None:
+            fields = tuple(f["name"] for f in found["flds"])
+            if fields != _fields(model):
+                raise FlashgenError(
+                    f'the note type "{found["name"]}" in the collection has the fields '
+                    f"{', '.join(fields)}, not flashgen's: rename it in Anki (Tools → Manage "
+                    "Note Types) and sync again"
+                )
+            self.kinds[model] = found
+        return found
+
+    def install(self, model: fg_anki.ModelName) -> NotetypeDict:
+        """Add the note type, or bring its CSS and templates up to date (fields never change)."""
+        models = self.col.models
+        spec = fg_anki.notetype_spec(model)
+        found = self.notetype(model)
+        if found is None:
+            kind = models.new(fg_anki.MODEL_NAMES[model])
+            if model == "cloze":
+                from anki.consts import MODEL_CLOZE
+
+                kind["type"] = MODEL_CLOZE
+            for name in spec.fields:
+                models.add_field(kind, models.new_field(name))
+            for tmpl in spec.templates:
+                template = models.new_template(tmpl["name"])
+                template["qfmt"], template["afmt"] = tmpl["qfmt"], tmpl["afmt"]
+                models.add_template(kind, template)
+            kind["css"] = spec.css
+            models.add_dict(kind)
+            self.kinds.pop(model, None)
+        else:
+            by_name = {t["name"]: t for t in found["tmpls"]}
+            for tmpl in spec.templates:
+                if tmpl["name"] in by_name:
+                    by_name[tmpl["name"]]["qfmt"] = tmpl["qfmt"]
+                    by_name[tmpl["name"]]["afmt"] = tmpl["afmt"]
+            found["css"] = spec.css
+            models.update_dict(found)
+            self.kinds.pop(model, None)
+        installed = self.notetype(model)
+        assert installed is not None
+        self.recorder.notetype(model)
+        self.done.notetypes += 1
+        return installed
+
+    # -- notes ---------------------------------------------------------------------------
+
+    def find(self, guid: str) -> Any:
+        """The id of flashgen's note with this GUID; None when the collection has none (a
+        note of another type with the same GUID is the student's: never touched)."""
+        mids = [k["id"] for k in (self.notetype("basic"), self.notetype("cloze")) if k]
+        if not mids:
+            return None
+        assert self.col.db is not None
+        marks = ",".join("?" * len(mids))
+        return self.col.db.scalar(
+            f"select id from notes where guid = ? and mid in ({marks})",
+            guid,
+            *mids,
+        )
+
+    def put(self, entry: LockEntry, was_deck: str | None) -> None:
+        """Add the card's note, or update it in place (same note and cards: review history
+        kept) and move its cards to its deck."""
+        from anki.decks import DeckId
+
+        model: fg_anki.ModelName = "cloze" if entry.model == "cloze" else "basic"
+        kind = self.notetype(model) or self.install(model)
+        did = DeckId(self.col.decks.id(entry.deck, create=True) or 0)
+        nid = self.find(entry.guid)
+        if nid is None:
+            note = self.col.new_note(kind)
+            note.guid = entry.guid
+            note.fields = list(entry.fields)
+            note.tags = list(entry.tags)
+            self.col.add_note(note, did)
+            self.done.added += 1
+            self.done.card("added", entry.deck, entry.front)
+        else:
+            note = self.col.get_note(nid)
+            note.fields = list(entry.fields)
+            note.tags = list(entry.tags)
+            self.col.update_note(note)
+            assert self.col.db is not None
+            away = self.col.db.list("select id from cards where nid = ? and did != ?", nid, did)
+            if away:
+                self.col.set_deck(away, did)
+            if entry.state == "removed":
+                self.done.tagged += 1
+                self.done.card("tagged flashgen::removed", entry.deck, entry.front)
+            elif was_deck is not None and was_deck != entry.deck:
+                self.done.moved += 1
+                self.done.card(f"moved from {was_deck}", entry.deck, entry.front)
+            else:
+                self.done.updated += 1
+                self.done.card("updated", entry.deck, entry.front)
+        self.recorder.held(entry)
+
+
+def _fields(model: fg_anki.ModelName) -> tuple[str, ...]:
+    return fg_anki.notetype_spec(model).fields
+
+
+class CollectionTarget:
+    """A collection file, opened with the `anki` package (Anki must be closed)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def target_id(self) -> str:
+        if not self.path.is_file():
+            raise FlashgenError(
+                f"no Anki collection at {self.path}: give the path of a collection.anki2"
+            )
+        return target_id(self.path)
+
+    def apply(self, plan: SyncPlan, recorder: Recorder, progress: ProgressFn | None) -> Applied:
+        return apply(self.path, plan, recorder, progress)
