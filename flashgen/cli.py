@@ -371,6 +371,16 @@ def diff(
     help="The Anki collection file (collection.anki2) to change; Anki must be closed.",
 )
 @click.option(
+    "--anki-connect",
+    "anki_connect",
+    is_flag=False,
+    flag_value="http://127.0.0.1:8765",
+    default=None,
+    metavar="[URL]",
+    help="Sync through the AnkiConnect add-on of a running Anki  [URL default: "
+    "http://127.0.0.1:8765]",
+)
+@click.option(
     "--keep-removed",
     is_flag=True,
     help="Tag cards whose source is gone flashgen::removed instead of deleting them.",
@@ -383,6 +393,7 @@ def sync(
     paths: tuple[Path, ...],
     out_dir: Path | None,
     collection: Path | None,
+    anki_connect: str | None,
     keep_removed: bool,
     dry_run: bool,
     quiet: bool,
@@ -400,11 +411,18 @@ def sync(
     from flashgen.sync import sync as run_sync
     from flashgen.sync.plan import preview
 
-    if collection is None:
-        raise ConfigError("sync needs --collection PATH")
-    from flashgen.sync.collection import CollectionTarget
+    if (collection is None) == (anki_connect is None):
+        raise ConfigError("sync needs one of --collection PATH or --anki-connect [URL]")
+    target: SyncTarget
+    if collection is not None:
+        from flashgen.sync.collection import CollectionTarget
 
-    target: SyncTarget = CollectionTarget(collection)
+        target = CollectionTarget(collection)
+    else:
+        from flashgen.sync.ankiconnect import AnkiConnectTarget
+
+        assert anki_connect is not None
+        target = AnkiConnectTarget(anki_connect)
     cfg = load_config(paths, out_dir, settings)
     with closing(Progress(show=not quiet)) as progress:
         outcome = run_sync(

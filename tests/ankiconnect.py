@@ -72,6 +72,7 @@ class AnkiConnectHandle:
         self.col = anki.collection.Collection(str(root / "collection.anki2"))
         self.lock = threading.RLock()
         self.api_version = API_VERSION
+        self.profile = "User 1"
         self.add_notes_all_or_nothing = False
         self.failures: dict[str, str] = {}
         self.port = 0
@@ -79,6 +80,7 @@ class AnkiConnectHandle:
         self._thread: threading.Thread | None = None
         self.actions: dict[str, Callable[..., Any]] = {
             "version": self.version,
+            "getActiveProfile": self.get_active_profile,
             "deckNames": self.deck_names_action,
             "createDeck": self.create_deck,
             "changeDeck": self.change_deck,
@@ -196,6 +198,10 @@ class AnkiConnectHandle:
 
     def version(self) -> int:
         return self.api_version
+
+    def get_active_profile(self) -> str:
+        """The README's ``getActiveProfile``: the name of the profile Anki has open."""
+        return self.profile
 
     def deck_names_action(self) -> list[str]:
         return [d.name for d in self.col.decks.all_names_and_ids()]

@@ -209,7 +209,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path: Path) -> None:
 def test_sync_needs_a_target(tmp_path: Path) -> None:
     code, _, stderr = run_cli("sync", str(_notes(tmp_path)))
     assert code == 2
-    assert stderr.endswith("Error: sync needs --collection PATH\n")
+    assert stderr.endswith("Error: sync needs one of --collection PATH or --anki-connect [URL]\n")
 
 
 def test_missing_collection_is_an_error(tmp_path: Path) -> None:

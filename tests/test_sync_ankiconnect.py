@@ -1,0 +1,141 @@
+"""`flashgen sync --anki-connect` over the AnkiConnect test server (issue 17): the same
+scenario as `test_sync_collection`, and the ways a connection fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flashgen.lockfile import load_lock
+from tests.ankiconnect import AnkiConnectHandle, ankiconnect_server
+from tests.conftest import run_cli, write
+from tests.images import png
+from tests.test_sync_collection import CELLS, _notes
+
+
+def _sync(notes: Path, out: Path, url: str, *extra: str) -> str:
+    code, _, stderr = run_cli("sync", str(notes), "-o", str(out), "--anki-connect", url, *extra)
+    assert code == 0, stderr
+    return stderr
+
+
+def _own_note(handle: AnkiConnectHandle) -> int:
+    with handle.lock:
+        col = handle.col
+        own = col.new_note(col.models.by_name("Basic"))  # type: ignore[arg-type]
+        own["Front"], own["Back"] = "My own card", "written in Anki"
+        col.add_note(own, col.decks.id("Mine", create=True))  # type: ignore[arg-type]
+        return int(own.id)
+
+
+def _nids(handle: AnkiConnectHandle, front: str) -> list[int]:
+    return [int(n.id) for n in handle.notes(f'"Front:{front}"')]
+
+
+def test_sync_scenario(tmp_path: Path) -> None:
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    with ankiconnect_server(tmp_path) as (url, handle):
+        own = _own_note(handle)
+        own_fields = handle.note(own).fields
+        said = _sync(notes, out, url)
+        assert said.endswith(f"Synced into AnkiConnect at {url}: 4 added, 1 note type\n")
+        [mito] = _nids(handle, "Mitochondria")
+        assert handle.answer_cards(f"nid:{mito}") == 1
+        [card] = handle.card_decks(f"nid:{mito}")
+        write(notes, "biology/diagram.png", png(4, 4, (200, 10, 10)))
+        write(
+            notes,
+            "biology/cells.md",
+            "# Cells\n\nMitochondria: the powerhouse of the cell, making ATP ![](diagram.png)\n"
+            "Nucleus: holds the cell's DNA\n",
+        )
+        (notes / "chemistry").rename(notes / "physical-chemistry")
+        said = _sync(notes, out, url, "-v")
+        assert said.endswith(
+            f"Synced into AnkiConnect at {url}: 1 updated, 1 moved, 1 deleted, 1 image\n"
+        )
+        assert _nids(handle, "Mitochondria") == [mito]
+        assert handle.reviews(card) == 1 and "ATP" in handle.note(mito)["Back"]
+        assert _nids(handle, "Ribosome") == []
+        [bond] = _nids(handle, "Covalent bond")
+        assert set(handle.card_decks(f"nid:{bond}").values()) == {"physical-chemistry::Bonds"}
+        assert [p.suffix for p in handle.media_dir.iterdir() if p.is_file()] == [".png"]
+        assert handle.note(own).fields == own_fields
+        models = [m for m in ("flashgen Basic", "flashgen Basic+") if handle.model(m)]
+        assert models == ["flashgen Basic"]
+        # A second sync changes nothing, and says so.
+        lock = (notes / "flashgen.lock.json").read_bytes()
+        with handle.lock:
+            mod = handle.col.mod
+        said = _sync(notes, out, url)
+        assert said.endswith(f"No changes to sync into AnkiConnect at {url}\n")
+        assert (notes / "flashgen.lock.json").read_bytes() == lock
+        with handle.lock:
+            assert handle.col.mod == mod
+
+
+def test_keep_removed_tags_them(tmp_path: Path) -> None:
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    with ankiconnect_server(tmp_path) as (url, handle):
+        _sync(notes, out, url)
+        write(notes, "biology/cells.md", "# Cells\n\nMitochondria: the powerhouse of the cell\n")
+        said = _sync(notes, out, url, "--keep-removed")
+        assert said.endswith(f"Synced into AnkiConnect at {url}: 2 tagged flashgen::removed\n")
+        assert len(handle.notes("tag:flashgen::removed")) == 2
+
+
+def test_refused_connection(tmp_path: Path) -> None:
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    with ankiconnect_server(tmp_path) as (url, handle):
+        handle.stop()
+        code, _, stderr = run_cli("sync", str(notes), "-o", str(out), "--anki-connect", url)
+    assert code == 1
+    assert stderr == (
+        f"Error: cannot reach AnkiConnect at {url} (Connection refused): start Anki with the "
+        "AnkiConnect add-on, or give its address with --anki-connect URL; nothing was "
+        "changed in Anki\n"
+    )
+    assert not out.exists()
+
+
+def test_wrong_api_version(tmp_path: Path) -> None:
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    with ankiconnect_server(tmp_path) as (url, handle):
+        handle.api_version = 5
+        code, _, stderr = run_cli("sync", str(notes), "-o", str(out), "--anki-connect", url)
+    assert code == 1
+    assert stderr == (
+        f"Error: AnkiConnect at {url} speaks API version 5; flashgen needs version 6: "
+        "update the AnkiConnect add-on\n"
+    )
+
+
+@pytest.mark.parametrize("action", ["addNote", "updateNoteFields", "changeDeck", "deleteNotes"])
+def test_a_failing_action_is_named_and_the_lock_says_what_anki_holds(
+    tmp_path: Path, action: str
+) -> None:
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    with ankiconnect_server(tmp_path) as (url, handle):
+        _sync(notes, out, url)
+        ribosome = "Ribosome: the site of protein synthesis\n"
+        edited = CELLS.replace("powerhouse", "power plant").replace(ribosome, "")
+        write(notes, "biology/cells.md", edited)
+        (notes / "biology" / "more.md").write_text("# More\n\nLysosome: breaks down waste\n")
+        (notes / "chemistry").rename(notes / "physical-chemistry")
+        handle.fail_action(action, "collection is busy")
+        code, _, stderr = run_cli("sync", str(notes), "-o", str(out), "--anki-connect", url)
+        assert code == 1
+        assert f"Error: AnkiConnect refused {action} (card " in stderr
+        assert stderr.endswith(
+            ": collection is busy; the changes before it are applied and recorded in the "
+            "lock: fix this and sync again\n"
+        )
+        [target] = load_lock(notes / "flashgen.lock.json").targets.values()
+        held = {h.nid for h in target.cards.values()}
+        assert {int(n.id) for n in handle.notes("note:flashgen*")} == held
+        handle.clear_failures()
+        said = _sync(notes, out, url)
+        assert "Synced into" in said
+        assert _sync(notes, out, url).endswith(f"No changes to sync into AnkiConnect at {url}\n")
+        assert len(_nids(handle, "Lysosome")) == 1
