@@ -13,7 +13,7 @@ import gc
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -340,7 +340,8 @@ def _plan(run: _Run, cache: NoteCache, read: list[Read], files: list[tuple[Path,
     )
     touched = {packages.file_key(e.deck) for e in planned.inside.values()} | set(built)
     left = {packages.file_key(e.deck) for e in planned.outside.values()} - touched
-    lock = Lock(plan.cards, kinds, old.targets)  # what sync targets hold: kept as it is
+    # What sync targets hold: kept as it is (a new lock too: Anki still holds those notes).
+    lock = Lock(plan.cards, kinds, _kept_targets(run.where.lock) if run.reset_lock else old.targets)
     # A lock as it was is left alone: the cache's trust in it stays.
     rewrite = run.reset_lock or raw is None or lock != old
     if not rewrite and raw is not None and run.where.whole:
@@ -355,6 +356,14 @@ def _plan(run: _Run, cache: NoteCache, read: list[Read], files: list[tuple[Path,
         rewrite,
         mods,
     )
+
+
+def _kept_targets(lock_path: Path) -> Mapping[str, Target]:
+    """The sync targets of the lock `--reset-lock` replaces; none when it is unreadable."""
+    try:
+        return lockfile.load_lock(lock_path).targets
+    except FlashgenError:
+        return {}
 
 
 def _write(run: _Run, step: _Step, cache: NoteCache) -> tuple[list[Path], list[Path]]:

@@ -442,6 +442,12 @@ def sync(
     say = _quiet(quiet)
     for line in format_report(outcome.build.report, verbose, synced=True):
         say(line)
+    if outcome.plan.unwritable:
+        say(
+            f"{outcome.plan.unwritable} card{'s' * (outcome.plan.unwritable != 1)} not synced: "
+            "the lock has no fields for them (written by an old flashgen); delete "
+            f"{cfg.output}/.flashgen-cache and sync again"
+        )
     if outcome.plan.empty:
         say(f"No changes to sync into {target.name}")
         return

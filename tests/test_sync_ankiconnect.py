@@ -139,3 +139,44 @@ def test_a_failing_action_is_named_and_the_lock_says_what_anki_holds(
         assert "Synced into" in said
         assert _sync(notes, out, url).endswith(f"No changes to sync into AnkiConnect at {url}\n")
         assert len(_nids(handle, "Lysosome")) == 1
+
+
+def test_new_css_and_templates_are_applied_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flashgen import anki as fg_anki
+
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    with ankiconnect_server(tmp_path) as (url, handle):
+        _sync(notes, out, url)
+        mid = (handle.model("flashgen Basic") or {})["id"]
+        monkeypatch.setattr(fg_anki, "css", lambda: ".card { color: teal; }\n")
+        said = _sync(notes, out, url)
+        assert said.endswith(f"Synced into AnkiConnect at {url}: 1 note type\n")
+        kind = handle.model("flashgen Basic") or {}
+        assert kind["id"] == mid and kind["css"] == ".card { color: teal; }\n"
+        assert handle.model("flashgen Basic+") is None
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    with ankiconnect_server(tmp_path) as (url, handle):
+        said = _sync(notes, out, url, "--dry-run")
+        assert said.endswith(
+            f"Would sync into AnkiConnect at {url}: 4 added, 1 note type "
+            "(dry run: nothing written)\n"
+        )
+        assert handle.notes() == [] and handle.model("flashgen Basic") is None
+        assert not (notes / "flashgen.lock.json").exists()
+
+
+def test_two_profiles_are_two_targets(tmp_path: Path) -> None:
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    with ankiconnect_server(tmp_path) as (url, handle):
+        _sync(notes, out, url)
+        handle.profile = "Other"
+        # The same Anki under another profile: a target of its own (here the same
+        # collection, so every card is added again: the test server has one collection).
+        assert _sync(notes, out, url).endswith(": 4 added, 1 note type\n")
+        targets = load_lock(notes / "flashgen.lock.json").targets
+        assert sorted(targets) == [f"ankiconnect:{url}#Other", f"ankiconnect:{url}#User 1"]

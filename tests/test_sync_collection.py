@@ -222,3 +222,70 @@ def test_missing_collection_is_an_error(tmp_path: Path) -> None:
     assert stderr.endswith(
         f"Error: no Anki collection at {missing}: give the path of a collection.anki2\n"
     )
+
+
+def test_new_css_and_templates_are_applied_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flashgen import anki as fg_anki
+
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    col_path = _new_collection(tmp_path)
+    _sync(notes, out, col_path)
+    col = Collection(str(col_path))
+    mid = (col.models.by_name("flashgen Basic") or {})["id"]
+    col.close()
+    monkeypatch.setattr(fg_anki, "css", lambda: ".card { color: teal; }\n")
+    said = _sync(notes, out, col_path)
+    assert said.endswith(f"Synced into {col_path}: 1 note type\n")
+    col = Collection(str(col_path))
+    try:
+        kind = col.models.by_name("flashgen Basic") or {}
+        assert kind["id"] == mid and kind["css"] == ".card { color: teal; }\n"
+        assert [f["name"] for f in kind["flds"]] == list(fg_anki.BASIC_FIELDS)
+        assert not [m.name for m in col.models.all_names_and_ids() if m.name.endswith("+")]
+    finally:
+        col.close()
+
+
+def test_sync_after_importing_the_packages_updates_the_imported_notes(tmp_path: Path) -> None:
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    col_path = _new_collection(tmp_path)
+    code, _, stderr = run_cli("build", str(notes), "-o", str(out))
+    assert code == 0, stderr
+    col = Collection(str(col_path))
+    try:
+        from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+        for apkg in sorted(out.glob("*.apkg")):
+            col.import_anki_package(
+                ImportAnkiPackageRequest(package_path=str(apkg), options=ImportAnkiPackageOptions())
+            )
+        [mito] = _front(col, "Mitochondria")
+        card = col.get_card(col.get_note(mito).card_ids()[0])  # type: ignore[arg-type]
+        card.start_timer()
+        col.sched.answerCard(card, 3)
+    finally:
+        col.close()
+    write(notes, "biology/cells.md", CELLS.replace("powerhouse", "power plant"))
+    said = _sync(notes, out, col_path)
+    # Every card is found by its GUID: updated in place, none added twice.
+    assert said.endswith(f"Synced into {col_path}: 4 updated, 1 note type\n")
+    col = Collection(str(col_path))
+    try:
+        assert _front(col, "Mitochondria") == [mito]
+        assert col.get_card(card.id).reps == 1
+        assert "power plant" in col.get_note(mito)["Back"]
+        assert len(col.find_notes('"note:flashgen Basic"')) == 4
+        assert (col.models.by_name("flashgen Basic") or {})["id"] == 1579730105
+    finally:
+        col.close()
+
+
+def test_a_new_lock_keeps_what_the_collections_hold(tmp_path: Path) -> None:
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    col_path = _new_collection(tmp_path)
+    _sync(notes, out, col_path)
+    code, _, stderr = run_cli("build", str(notes), "-o", str(out), "--reset-lock")
+    assert code == 0, stderr
+    assert _sync(notes, out, col_path).endswith(f"No changes to sync into {col_path}\n")

@@ -53,6 +53,9 @@ class SyncPlan:
     """Media files to store, by name."""
     forget: tuple[str, ...] = ()
     """GUIDs the record holds that the lock pruned, left in Anki (`--keep-removed`)."""
+    unwritable: int = 0
+    """Cards the lock holds without their note type and fields (a version 1 lock's):
+    neither added nor updated."""
 
     @property
     def empty(self) -> bool:
@@ -83,12 +86,16 @@ def plan_sync(
     delete: list[Delete] = []
     models: set[str] = set()
     guids: set[str] = set()
+    unwritable = 0
     for entry in lock.cards.values():
         guids.add(entry.guid)
         had = held.get(entry.guid)
         if entry.state == "removed" and not keep_removed:
             if had is not None:
                 delete.append(Delete(entry.guid, had, entry))
+            continue
+        if not _writable(entry):
+            unwritable += had is None or had.hash != entry.hash
             continue
         if had is None:
             if entry.state == "live":
@@ -117,7 +124,17 @@ def plan_sync(
         kinds,
         {name: path for name, path in sorted(media.items()) if name not in stored},
         forget,
+        unwritable,
     )
+
+
+def _writable(entry: LockEntry) -> bool:
+    """Whether the lock holds what it takes to write the card's note: its note type and
+    every field (a version 1 lock's cards have neither until their note is built again)."""
+    model = entry.model
+    if model not in anki.MODEL_IDS:
+        return False
+    return len(entry.fields) == len(anki.notetype_spec(cast(anki.ModelName, model)).fields)
 
 
 def _order(entry: LockEntry) -> tuple[str, str]:
