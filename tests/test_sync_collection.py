@@ -157,6 +157,39 @@ def test_open_collection_is_refused(tmp_path: Path) -> None:
         held.close()
 
 
+def test_collection_open_in_another_process_is_refused_before_building(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    col_path = _new_collection(tmp_path)
+    hold = (
+        "import sys; from anki.collection import Collection; c = Collection(sys.argv[1]); "
+        "print('open', flush=True); sys.stdin.read(); c.close()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(col_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        before = col_path.read_bytes()
+        code, _, stderr = run_cli("sync", str(notes), "-o", str(out), "--collection", str(col_path))
+        assert code == 1
+        assert stderr == (
+            f"Error: {col_path} is open in Anki (or another program): close Anki and sync "
+            "again; nothing was changed\n"
+        )
+        assert not out.exists() and not (notes / "flashgen.lock.json").exists()
+        assert col_path.read_bytes() == before
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
 def test_build_keeps_the_targets_and_a_lock_without_them_loads(tmp_path: Path) -> None:
     from flashgen.identity import Held, Lock, LockEntry, Target
     from flashgen.lockfile import dump_lock, parse_lock
@@ -289,3 +322,12 @@ def test_a_new_lock_keeps_what_the_collections_hold(tmp_path: Path) -> None:
     code, _, stderr = run_cli("build", str(notes), "-o", str(out), "--reset-lock")
     assert code == 0, stderr
     assert _sync(notes, out, col_path).endswith(f"No changes to sync into {col_path}\n")
+
+
+def test_a_file_that_is_not_a_collection_is_refused(tmp_path: Path) -> None:
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    bogus = write(tmp_path, "collection.anki2", "not a database, just text\n" * 100)
+    code, _, stderr = run_cli("sync", str(notes), "-o", str(out), "--collection", str(bogus))
+    assert code == 1
+    assert stderr == (f"Error: {bogus} is not an Anki collection (file is not a database)\n")
+    assert not out.exists()

@@ -33,6 +33,37 @@ def target_id(path: Path) -> str:
     return f"collection:{path.resolve()}"
 
 
+def _open_error(path: Path) -> FlashgenError:
+    return FlashgenError(
+        f"{path} is open in Anki (or another program): close Anki and sync again; "
+        "nothing was changed"
+    )
+
+
+def check_closed(path: Path) -> None:
+    """Stop, before anything is built or written, unless `path` is a collection that no
+    program holds open. Anki holds its collection's SQLite database locked while it is
+    open; a plain read finds that out without changing the file (no `anki` import)."""
+    if not path.is_file():
+        raise FlashgenError(f"no Anki collection at {path}: give the path of a collection.anki2")
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=0)
+    except sqlite3.Error as exc:
+        raise FlashgenError(f"cannot open the Anki collection {path}: {exc}") from exc
+    try:
+        conn.execute("select count() from col").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):
+            raise _open_error(path) from exc
+        raise FlashgenError(f"{path} is not an Anki collection ({exc})") from exc
+    except sqlite3.DatabaseError as exc:
+        raise FlashgenError(f"{path} is not an Anki collection ({exc})") from exc
+    finally:
+        conn.close()
+
+
 def open_collection(path: Path) -> Collection:
     """The collection at `path`; a clear error when it is missing or open in Anki."""
     if not path.is_file():
@@ -44,10 +75,7 @@ def open_collection(path: Path) -> Collection:
         return anki.collection.Collection(str(path))
     except DBError as exc:
         if "already open" in str(exc):
-            raise FlashgenError(
-                f"{path} is open in Anki (or another program): close Anki and sync again; "
-                "nothing was changed"
-            ) from exc
+            raise _open_error(path) from exc
         raise FlashgenError(f"cannot open the Anki collection {path}: {exc}") from exc
     except Exception as exc:
         raise FlashgenError(f"cannot open the Anki collection {path}: {exc}") from exc
@@ -270,10 +298,7 @@ class CollectionTarget:
         return str(self.path)
 
     def target_id(self) -> str:
-        if not self.path.is_file():
-            raise FlashgenError(
-                f"no Anki collection at {self.path}: give the path of a collection.anki2"
-            )
+        check_closed(self.path)
         return target_id(self.path)
 
     def apply(self, plan: SyncPlan, recorder: Recorder, progress: ProgressFn | None) -> Applied:
