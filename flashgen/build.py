@@ -149,7 +149,7 @@ def diff_decks(
 def record_target(where: Project, out_dir: Path, target_id: str, target: Target) -> None:
     """Write into the lock what a sync target now holds: the one change `flashgen sync`
     makes to it beside the build's (see `flashgen.sync`)."""
-    with build_guard(out_dir, where.lock.parent):
+    with build_guard(out_dir, where.lock.parent), _gc_paused():
         lock = lockfile.load_lock(where.lock)
         new = replace(lock, targets={**lock.targets, target_id: target})
         if new == lock:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from flashgen.build import BuildResult, build_decks, diff_decks, record_target
+from flashgen.build import BuildResult, _gc_paused, build_decks, diff_decks, record_target
 from flashgen.extract import Options
 from flashgen.gather import ProgressFn
 from flashgen.identity import Lock, Target
@@ -78,11 +78,16 @@ def sync(
         result = build_decks(
             paths, out_dir, options, None, max_media_bytes, progress=progress, project=project
         )
-        lock = load_lock(project.lock)
+        with _gc_paused():  # as a build reads the lock: no cycles, 40,000 cards
+            lock = load_lock(project.lock)
         media_paths = BuildState.load(out_dir).media
-    plan = plan_sync(
-        lock, lock.targets.get(tid, Target()), _media(files, media_paths), keep_removed=keep_removed
-    )
+    with _gc_paused():
+        plan = plan_sync(
+            lock,
+            lock.targets.get(tid, Target()),
+            _media(files, media_paths),
+            keep_removed=keep_removed,
+        )
     if dry_run or plan.empty:
         return SyncOutcome(result, plan, None)
     recorder = Recorder(lock.targets.get(tid, Target()))

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flashgen import anki as fg_anki
 from flashgen.errors import FlashgenError
@@ -22,10 +22,16 @@ from flashgen.sync.changes import Applied
 from flashgen.sync.plan import Recorder, SyncPlan
 
 if TYPE_CHECKING:
+    from anki.cards import CardId
     from anki.collection import Collection
+    from anki.decks import DeckId
     from anki.models import NotetypeDict
+    from anki.notes import NoteId
 
 BACKUPS = 3
+"""How many backups of the collection a sync keeps."""
+CHUNK = 1000
+"""Notes per operation: each is recorded in the lock once its operation is done."""
 """How many backups of the collection a sync keeps."""
 
 
@@ -143,6 +149,7 @@ class _Writer:
         self.done = done
         self.tick = tick
         self.kinds: dict[fg_anki.ModelName, NotetypeDict] = {}
+        self.decks: dict[str, DeckId] = {}
 
     def run(self, plan: SyncPlan) -> None:
         for model in plan.notetypes:
@@ -152,22 +159,25 @@ class _Writer:
             self.col.media.write_data(name, file.read_bytes())
             self.recorder.stored(name)
             self.done.media += 1
-        for entry in plan.add:
-            self.put(entry, None)
-            self.tick()
-        for update in plan.update:
-            self.put(update.entry, update.held.deck)
-            self.tick()
-        for delete in plan.delete:
-            nid = self.find(delete.guid)
-            if nid is not None:
-                self.col.remove_notes([nid])
-            self.recorder.dropped(delete.guid)
-            self.done.deleted += 1
-            self.done.card(
-                "deleted", delete.held.deck, delete.entry.front if delete.entry else delete.guid
-            )
-            self.tick()
+        held = self.held()
+        # A card to add that the collection already has (an imported package's note, or a
+        # record lost) is updated in place instead.
+        changes: list[tuple[LockEntry, str | None]] = [(e, None) for e in plan.add]
+        changes += [(u.entry, u.held.deck) for u in plan.update]
+        for start in range(0, len(changes), CHUNK):
+            chunk = changes[start : start + CHUNK]
+            self.add([e for e, _ in chunk if e.guid not in held])
+            self.update([(e, was, held[e.guid]) for e, was in chunk if e.guid in held])
+        for start in range(0, len(plan.delete), CHUNK):
+            batch = plan.delete[start : start + CHUNK]
+            nids = [held[d.guid] for d in batch if d.guid in held]
+            if nids:
+                self.col.remove_notes(nids)
+            for d in batch:
+                self.recorder.dropped(d.guid)
+                self.done.deleted += 1
+                self.done.card("deleted", d.held.deck, d.entry.front if d.entry else d.guid)
+                self.tick()
         for guid in plan.forget:
             self.recorder.dropped(guid)
 
@@ -231,56 +241,89 @@ class _Writer:
 
     # -- notes ---------------------------------------------------------------------------
 
-    def find(self, guid: str) -> Any:
-        """The id of flashgen's note with this GUID; None when the collection has none (a
+    def held(self) -> dict[str, NoteId]:
+        """flashgen's notes in the collection by GUID: only notes of its note types (a
         note of another type with the same GUID is the student's: never touched)."""
+        from anki.notes import NoteId
+
         mids = [k["id"] for k in (self.notetype("basic"), self.notetype("cloze")) if k]
         if not mids:
-            return None
+            return {}
         assert self.col.db is not None
-        marks = ",".join("?" * len(mids))
-        return self.col.db.scalar(
-            f"select id from notes where guid = ? and mid in ({marks})",
-            guid,
-            *mids,
-        )
+        rows = self.col.db.all(f"select guid, id from notes where mid in {_ids(mids)}")
+        return {str(guid): NoteId(nid) for guid, nid in rows}
 
-    def put(self, entry: LockEntry, was_deck: str | None) -> None:
-        """Add the card's note, or update it in place (same note and cards: review history
-        kept) and move its cards to its deck."""
+    def deck(self, name: str) -> DeckId:
         from anki.decks import DeckId
 
-        model: fg_anki.ModelName = "cloze" if entry.model == "cloze" else "basic"
-        kind = self.notetype(model) or self.install(model)
-        did = DeckId(self.col.decks.id(entry.deck, create=True) or 0)
-        nid = self.find(entry.guid)
-        if nid is None:
-            note = self.col.new_note(kind)
+        did = self.decks.get(name)
+        if did is None:
+            did = self.decks[name] = DeckId(self.col.decks.id(name, create=True) or 0)
+        return did
+
+    def add(self, entries: Sequence[LockEntry]) -> None:
+        """Add the cards' notes, with flashgen's GUIDs, in one operation."""
+        if not entries:
+            return
+        from anki.collection import AddNoteRequest
+
+        requests = []
+        for entry in entries:
+            note = self.col.new_note(self.kind(entry))
             note.guid = entry.guid
             note.fields = list(entry.fields)
             note.tags = list(entry.tags)
-            self.col.add_note(note, did)
+            requests.append(AddNoteRequest(note, self.deck(entry.deck)))
+        self.col.add_notes(requests)
+        for entry in entries:
+            self.recorder.held(entry)
             self.done.added += 1
             self.done.card("added", entry.deck, entry.front)
-        else:
+            self.tick()
+
+    def update(self, items: Sequence[tuple[LockEntry, str | None, NoteId]]) -> None:
+        """Update the notes in place (same notes and cards: review history kept), then move
+        the cards that are not in their note's deck."""
+        if not items:
+            return
+        notes = []
+        for entry, _, nid in items:
             note = self.col.get_note(nid)
             note.fields = list(entry.fields)
             note.tags = list(entry.tags)
-            self.col.update_note(note)
-            assert self.col.db is not None
-            away = self.col.db.list("select id from cards where nid = ? and did != ?", nid, did)
-            if away:
-                self.col.set_deck(away, did)
+            notes.append(note)
+        self.col.update_notes(notes)
+        assert self.col.db is not None
+        want = {int(nid): self.deck(entry.deck) for entry, _, nid in items}
+        away: dict[DeckId, list[CardId]] = {}
+        for cid, nid, did in self.col.db.all(
+            f"select id, nid, did from cards where nid in {_ids(want)}"
+        ):
+            if did != want[nid]:
+                away.setdefault(want[nid], []).append(cid)
+        for did, cids in away.items():
+            self.col.set_deck(cids, did)
+        for entry, was, _ in items:
             if entry.state == "removed":
                 self.done.tagged += 1
                 self.done.card("tagged flashgen::removed", entry.deck, entry.front)
-            elif was_deck is not None and was_deck != entry.deck:
+            elif was is not None and was != entry.deck:
                 self.done.moved += 1
-                self.done.card(f"moved from {was_deck}", entry.deck, entry.front)
+                self.done.card(f"moved from {was}", entry.deck, entry.front)
             else:
                 self.done.updated += 1
                 self.done.card("updated", entry.deck, entry.front)
-        self.recorder.held(entry)
+            self.recorder.held(entry)
+            self.tick()
+
+    def kind(self, entry: LockEntry) -> NotetypeDict:
+        model: fg_anki.ModelName = "cloze" if entry.model == "cloze" else "basic"
+        return self.notetype(model) or self.install(model)
+
+
+def _ids(ids: Iterable[int]) -> str:
+    """An SQL list of integer ids: `(1,2,3)`."""
+    return "(" + ",".join(str(int(i)) for i in ids) + ")"
 
 
 def _fields(model: fg_anki.ModelName) -> tuple[str, ...]:
