@@ -331,3 +331,38 @@ def test_a_file_that_is_not_a_collection_is_refused(tmp_path: Path) -> None:
     assert code == 1
     assert stderr == (f"Error: {bogus} is not an Anki collection (file is not a database)\n")
     assert not out.exists()
+
+
+def test_a_failure_half_way_is_recorded_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flashgen.sync import collection
+
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    col_path = _new_collection(tmp_path)
+    monkeypatch.setattr(collection, "CHUNK", 1)
+    calls = []
+
+    def add_notes(self: Collection, requests: list[object]) -> object:
+        calls.append(len(requests))
+        if len(calls) == 3:
+            raise OSError("No space left on device")
+        return real(self, requests)  # type: ignore[arg-type]
+
+    real = Collection.add_notes
+    monkeypatch.setattr(Collection, "add_notes", add_notes)
+    code, _, stderr = run_cli("sync", str(notes), "-o", str(out), "--collection", str(col_path))
+    assert code == 1
+    [backup] = col_path.parent.glob("*.bak")
+    assert stderr.endswith(
+        f"Error: the sync into {col_path} stopped: No space left on device; what was applied "
+        f"is recorded in the lock, and the collection as it was is in {backup}\n"
+    )
+    monkeypatch.setattr(Collection, "add_notes", real)
+    # The two notes added are recorded: the next sync adds the other two.
+    assert _sync(notes, out, col_path).endswith(f"Synced into {col_path}: 2 added\n")
+    col = Collection(str(col_path))
+    try:
+        assert len(col.find_notes('"note:flashgen Basic"')) == 4
+    finally:
+        col.close()

@@ -122,6 +122,15 @@ def apply(
     try:
         done.backup = backup(path)
         _Writer(col, recorder, done, _ticker(progress, plan.changes)).run(plan)
+    except (FlashgenError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        # The anki package's errors (a full disk, a damaged collection): what was applied
+        # is recorded in the lock all the same (see `flashgen.sync.sync`).
+        raise FlashgenError(
+            f"the sync into {path} stopped: {exc or type(exc).__name__}; what was applied "
+            f"is recorded in the lock, and the collection as it was is in {done.backup}"
+        ) from exc
     finally:
         col.close()
     return done
