@@ -282,6 +282,22 @@ def _write_collection(
         conn.close()
 
 
+PLACEHOLDER_GUID = "flashgen-note-type"
+"""The GUID of the one note of `write_notetype_package`, deleted once it is imported."""
+
+
+def write_notetype_package(path: Path, model: ModelName) -> None:
+    """A package that carries the note type with flashgen's id and name: importing it is
+    the one way to give a collection a note type with a chosen id (the `anki` package's
+    API, and AnkiConnect's `createModel`, choose their own). Its only note, in the Default
+    deck, has the GUID `PLACEHOLDER_GUID`; delete it after the import."""
+    fields = ["flashgen note type"] + [""] * (len(notetype_spec(model).fields) - 1)
+    if model == "cloze":
+        fields[0] = "{{c1::flashgen note type}}"
+    note = PackageNote(PLACEHOLDER_GUID, model, "Default", fields, (), 0)
+    write_package(path, [note], {}, {model: 0})
+
+
 def write_package(
     path: Path,
     notes: Sequence[PackageNote],

@@ -422,6 +422,12 @@ def sync(
         from flashgen.sync.ankiconnect import AnkiConnectTarget
 
         assert anki_connect is not None
+        if not anki_connect.startswith(("http://", "https://")):
+            # `--anki-connect notes` took the notes folder for the address.
+            raise ConfigError(
+                f"--anki-connect: '{anki_connect}' is not an http:// address; give paths "
+                "before --anki-connect, or its address after it"
+            )
         target = AnkiConnectTarget(anki_connect)
     cfg = load_config(paths, out_dir, settings)
     with closing(Progress(show=not quiet)) as progress:

@@ -180,3 +180,13 @@ def test_two_profiles_are_two_targets(tmp_path: Path) -> None:
         assert _sync(notes, out, url).endswith(": 4 added, 1 note type\n")
         targets = load_lock(notes / "flashgen.lock.json").targets
         assert sorted(targets) == [f"ankiconnect:{url}#Other", f"ankiconnect:{url}#User 1"]
+
+
+def test_a_path_after_anki_connect_is_not_taken_for_its_address(tmp_path: Path) -> None:
+    notes = _notes(tmp_path)
+    code, _, stderr = run_cli("sync", "--anki-connect", str(notes))
+    assert code == 2
+    assert stderr.endswith(
+        f"Error: --anki-connect: '{notes}' is not an http:// address; give paths before "
+        "--anki-connect, or its address after it\n"
+    )

@@ -366,3 +366,31 @@ def test_a_failure_half_way_is_recorded_and_named(
         assert len(col.find_notes('"note:flashgen Basic"')) == 4
     finally:
         col.close()
+
+
+def test_packages_imported_after_a_sync_update_the_synced_notes(tmp_path: Path) -> None:
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    col_path = _new_collection(tmp_path)
+    _sync(notes, out, col_path)
+    write(notes, "biology/cells.md", CELLS.replace("powerhouse", "power plant"))
+    code, _, stderr = run_cli("build", str(notes), "-o", str(out))
+    assert code == 0, stderr
+    col = Collection(str(col_path))
+    try:
+        assert (col.models.by_name("flashgen Basic") or {})["id"] == 1579730105
+        assert col.find_notes("Front:flashgen*") == []  # the placeholder note is gone
+        for apkg in sorted(out.glob("*.apkg")):
+            request = ImportAnkiPackageRequest(
+                package_path=str(apkg), options=ImportAnkiPackageOptions()
+            )
+            log = col.import_anki_package(request).log
+            assert (len(log.conflicting), len(log.new)) == (0, 0)
+        names = sorted(m.name for m in col.models.all_names_and_ids())
+        assert "flashgen Basic" in names and not [n for n in names if n.endswith("+")]
+        [mito] = _front(col, "Mitochondria")
+        assert "power plant" in col.get_note(mito)["Back"]
+        assert len(col.find_notes('"note:flashgen Basic"')) == 4
+    finally:
+        col.close()

@@ -213,27 +213,42 @@ class _Writer:
             self.kinds[model] = found
         return found
 
+    def import_notetype(self, model: fg_anki.ModelName) -> None:
+        """Add flashgen's note type with flashgen's id, by importing a package that holds
+        it (then deleting the package's one placeholder note): a package built later then
+        updates these notes, where a note type with another id would make Anki add
+        "flashgen Basic+" beside it."""
+        import tempfile
+
+        from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+        with tempfile.TemporaryDirectory(prefix="flashgen-sync-") as tmp:
+            package = Path(tmp) / "notetype.apkg"
+            fg_anki.write_notetype_package(package, model)
+            self.col.import_anki_package(
+                ImportAnkiPackageRequest(
+                    package_path=str(package), options=ImportAnkiPackageOptions()
+                )
+            )
+        assert self.col.db is not None
+        placeholder = self.col.db.list(
+            "select id from notes where guid = ?", fg_anki.PLACEHOLDER_GUID
+        )
+        if placeholder:
+            self.col.remove_notes(placeholder)
+        self.kinds.pop(model, None)
+
     def install(self, model: fg_anki.ModelName) -> NotetypeDict:
         """Add the note type, or bring its CSS and templates up to date (fields never change)."""
         models = self.col.models
         spec = fg_anki.notetype_spec(model)
         found = self.notetype(model)
         if found is None:
-            kind = models.new(fg_anki.MODEL_NAMES[model])
-            if model == "cloze":
-                from anki.consts import MODEL_CLOZE
-
-                kind["type"] = MODEL_CLOZE
-            for name in spec.fields:
-                models.add_field(kind, models.new_field(name))
-            for tmpl in spec.templates:
-                template = models.new_template(tmpl["name"])
-                template["qfmt"], template["afmt"] = tmpl["qfmt"], tmpl["afmt"]
-                models.add_template(kind, template)
-            kind["css"] = spec.css
-            models.add_dict(kind)
-            self.kinds.pop(model, None)
-        else:
+            self.import_notetype(model)
+            found = self.notetype(model)
+            if found is None:
+                raise FlashgenError(f"could not add the note type {spec.name} to the collection")
+        if found["css"] != spec.css or _templates(found) != _templates(spec):
             by_name = {t["name"]: t for t in found["tmpls"]}
             for tmpl in spec.templates:
                 if tmpl["name"] in by_name:
@@ -328,6 +343,11 @@ class _Writer:
     def kind(self, entry: LockEntry) -> NotetypeDict:
         model: fg_anki.ModelName = "cloze" if entry.model == "cloze" else "basic"
         return self.notetype(model) or self.install(model)
+
+
+def _templates(kind: NotetypeDict | fg_anki.NotetypeSpec) -> list[tuple[str, str, str]]:
+    tmpls = kind.templates if isinstance(kind, fg_anki.NotetypeSpec) else kind["tmpls"]
+    return [(t["name"], t["qfmt"], t["afmt"]) for t in tmpls]
 
 
 def _ids(ids: Iterable[int]) -> str:
