@@ -284,6 +284,8 @@ def _write_collection(
 
 PLACEHOLDER_GUID = "flashgen-note-type"
 """The GUID of the one note of `write_notetype_package`, deleted once it is imported."""
+PLACEHOLDER_TEXT = "flashgennotetypeplaceholder"
+"""Its text: what finds it where a GUID cannot be searched (AnkiConnect)."""
 
 
 def write_notetype_package(path: Path, model: ModelName) -> None:
@@ -291,9 +293,9 @@ def write_notetype_package(path: Path, model: ModelName) -> None:
     the one way to give a collection a note type with a chosen id (the `anki` package's
     API, and AnkiConnect's `createModel`, choose their own). Its only note, in the Default
     deck, has the GUID `PLACEHOLDER_GUID`; delete it after the import."""
-    fields = ["flashgen note type"] + [""] * (len(notetype_spec(model).fields) - 1)
+    fields = [PLACEHOLDER_TEXT] + [""] * (len(notetype_spec(model).fields) - 1)
     if model == "cloze":
-        fields[0] = "{{c1::flashgen note type}}"
+        fields[0] = "{{c1::" + PLACEHOLDER_TEXT + "}}"
     note = PackageNote(PLACEHOLDER_GUID, model, "Default", fields, (), 0)
     write_package(path, [note], {}, {model: 0})
 

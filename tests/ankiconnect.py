@@ -24,6 +24,8 @@ What the README says that a sync implementer must know:
   (the README's documented shape, served here by default). Newer add-on versions are
   reported (issue threads) to fail the whole call instead: set
   ``AnkiConnectHandle.add_notes_all_or_nothing`` to test a client against that.
+* ``importPackage`` takes a path "relative to Anki's collection.media folder, not to the
+  client"; ``deleteMediaFile`` removes a media file.
 * ``changeDeck`` creates the deck if missing; ``createDeck`` never overwrites a deck;
   ``storeMediaFile`` replaces a file of the same name unless ``deleteExisting`` is false.
 
@@ -99,6 +101,8 @@ class AnkiConnectHandle:
             "addTags": self.add_tags,
             "removeTags": self.remove_tags,
             "storeMediaFile": self.store_media_file,
+            "deleteMediaFile": self.delete_media_file,
+            "importPackage": self.import_package,
             "multi": self.multi,
         }
 
@@ -428,6 +432,20 @@ class AnkiConnectHandle:
         if deleteExisting and (self.media_dir / filename).exists():
             self.col.media.trash_files([filename])
         return self.col.media.write_data(filename, content)
+
+    def delete_media_file(self, filename: str) -> None:
+        self.col.media.trash_files([filename])
+
+    def import_package(self, path: str) -> bool:
+        """The README: imports an .apkg, its path "relative to Anki's collection.media
+        folder, not to the client" (an absolute path stays as it is)."""
+        from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+        request = ImportAnkiPackageRequest(
+            package_path=str(self.media_dir / path), options=ImportAnkiPackageOptions()
+        )
+        self.col.import_anki_package(request)
+        return True
 
     # -- helpers for assertions ----------------------------------------------------------
 

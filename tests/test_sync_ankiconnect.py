@@ -64,6 +64,9 @@ def test_sync_scenario(tmp_path: Path) -> None:
         assert handle.note(own).fields == own_fields
         models = [m for m in ("flashgen Basic", "flashgen Basic+") if handle.model(m)]
         assert models == ["flashgen Basic"]
+        assert (handle.model("flashgen Basic") or {})["id"] == 1579730105
+        assert handle.notes("flashgennotetypeplaceholder") == []
+        assert not (handle.media_dir / "_flashgen-note-type-basic.apkg").exists()
         # A second sync changes nothing, and says so.
         lock = (notes / "flashgen.lock.json").read_bytes()
         with handle.lock:
@@ -190,3 +193,26 @@ def test_a_path_after_anki_connect_is_not_taken_for_its_address(tmp_path: Path) 
         f"Error: --anki-connect: '{notes}' is not an http:// address; give paths before "
         "--anki-connect, or its address after it\n"
     )
+
+
+def test_packages_imported_after_a_sync_find_flashgens_note_type(tmp_path: Path) -> None:
+    """The note type has flashgen's id: no "flashgen Basic+", no conflicts. (The notes do
+    not have flashgen's GUIDs, which AnkiConnect cannot set: an import adds them again, as
+    the README says.)"""
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    with ankiconnect_server(tmp_path) as (url, handle):
+        _sync(notes, out, url)
+        write(notes, "biology/cells.md", CELLS.replace("powerhouse", "power plant"))
+        code, _, stderr = run_cli("build", str(notes), "-o", str(out))
+        assert code == 0, stderr
+        with handle.lock:
+            for apkg in sorted(out.glob("*.apkg")):
+                request = ImportAnkiPackageRequest(
+                    package_path=str(apkg), options=ImportAnkiPackageOptions()
+                )
+                log = handle.col.import_anki_package(request).log
+                assert len(log.conflicting) == 0
+        assert handle.model("flashgen Basic+") is None
+        assert len(_nids(handle, "Mitochondria")) == 2

@@ -195,45 +195,58 @@ class _Sync:
     def notetypes(self) -> None:
         names = set(self.conn.call("modelNames"))
         wanted = set(self.plan.notetypes)
+        used = {e.model for e in self.plan.add} | {u.entry.model for u in self.plan.update}
         wanted.update(
-            m
-            for m in fg_anki.MODEL_NAMES
-            if fg_anki.MODEL_NAMES[m] not in names and any(e.model == m for e in self.plan.add)
+            m for m in fg_anki.MODEL_NAMES if m in used and fg_anki.MODEL_NAMES[m] not in names
         )
         actions: list[Action] = []
         for model in sorted(wanted):
             spec = fg_anki.notetype_spec(model)
-            done = self._notetype_done(model)
             if spec.name not in names:
-                params = {
-                    "modelName": spec.name,
-                    "inOrderFields": list(spec.fields),
-                    "css": spec.css,
-                    "isCloze": spec.cloze,
-                    "cardTemplates": [
-                        {"Name": t["name"], "Front": t["qfmt"], "Back": t["afmt"]}
-                        for t in spec.templates
-                    ],
-                }
-                actions.append(Action("createModel", params, f'note type "{spec.name}"', done))
-                continue
+                self.import_notetype(model)
             templates = {t["name"]: {"Front": t["qfmt"], "Back": t["afmt"]} for t in spec.templates}
+            what = f'note type "{spec.name}"'
             actions.append(
                 Action(
                     "updateModelTemplates",
                     {"model": {"name": spec.name, "templates": templates}},
-                    f'note type "{spec.name}"',
+                    what,
                 )
             )
             actions.append(
                 Action(
                     "updateModelStyling",
                     {"model": {"name": spec.name, "css": spec.css}},
-                    f'note type "{spec.name}"',
-                    done,
+                    what,
+                    self._notetype_done(model),
                 )
             )
         self.conn.run(actions)
+
+    def import_notetype(self, model: fg_anki.ModelName) -> None:
+        """Add flashgen's note type with flashgen's id: `createModel` would let Anki choose
+        one, and a package built later would then make Anki add "flashgen Basic+". So a
+        package holding the note type (and one placeholder note) is stored in the media
+        folder, imported (`importPackage`), and then it and its note are deleted."""
+        import tempfile
+        from pathlib import Path
+
+        spec = fg_anki.notetype_spec(model)
+        name = f"_flashgen-note-type-{model}.apkg"
+        with tempfile.TemporaryDirectory(prefix="flashgen-sync-") as tmp:
+            package = Path(tmp) / name
+            fg_anki.write_notetype_package(package, model)
+            data = base64.b64encode(package.read_bytes()).decode("ascii")
+        what = f'note type "{spec.name}"'
+        self.conn.call("storeMediaFile", what, filename=name, data=data)
+        try:
+            self.conn.call("importPackage", what, path=name)
+        finally:
+            self.conn.call("deleteMediaFile", what, filename=name)
+        query = f'"note:{spec.name}" {fg_anki.PLACEHOLDER_TEXT}'
+        placeholder = self.conn.call("findNotes", what, query=query)
+        if placeholder:
+            self.conn.call("deleteNotes", what, notes=placeholder)
 
     def _notetype_done(self, model: fg_anki.ModelName) -> Callable[[Any], None]:
         def done(result: Any) -> None:
