@@ -459,6 +459,7 @@ def sync(
         return
     applied = outcome.applied or preview(outcome.plan)
     if verbose:
+        say(f"In {target.name}:")
         for line in applied.lines:
             say(line)
     if outcome.applied is None:

@@ -78,7 +78,12 @@ def test_sync_scenario(tmp_path: Path) -> None:
     (notes / "chemistry").rename(notes / "physical-chemistry")
     said = _sync(notes, out, col_path, "-v")
     assert f"Synced into {col_path}: 1 updated, 1 moved, 1 deleted, 1 image" in said
-    assert "  deleted: " in said
+    assert (
+        f"In {col_path}:\n"
+        "  updated: Mitochondria (biology::Cells)\n"
+        "  moved: Covalent bond (chemistry::Bonds → physical-chemistry::Bonds)\n"
+        "  deleted: Ribosome (biology::Cells)\n"
+    ) in said
     backups = list(col_path.parent.glob("collection.anki2.flashgen-*.bak"))
     assert backups and "Backed up the collection to " in said
     col = Collection(str(col_path))

@@ -318,7 +318,7 @@ class _Sync:
                 self.done.card("tagged flashgen::removed", entry.deck, entry.front)
             elif moved:
                 self.done.moved += 1
-                self.done.card(f"moved from {was}", entry.deck, entry.front)
+                self.done.card("moved", entry.deck, entry.front, was)
             else:
                 self.done.updated += 1
                 self.done.card("updated", entry.deck, entry.front)

@@ -22,8 +22,10 @@ class Applied:
     lines: list[str] = field(default_factory=list)
     """One line per card, for -v."""
 
-    def card(self, kind: str, deck: str, front: str) -> None:
-        self.lines.append(f"  {kind}: {deck}: {front}")
+    def card(self, kind: str, deck: str, front: str, was: str = "") -> None:
+        """One card's line: `  updated: Front (Deck)`, `  moved: Front (Old → New)`."""
+        where = f"{was} \N{RIGHTWARDS ARROW} {deck}" if was else deck
+        self.lines.append(f"  {kind}: {front} ({where})")
 
     def summary(self) -> str:
         parts = [

@@ -182,7 +182,7 @@ def preview(plan: SyncPlan) -> Applied:
             out.card("tagged flashgen::removed", u.entry.deck, u.entry.front)
         elif u.moved:
             out.moved += 1
-            out.card(f"moved from {u.held.deck}", u.entry.deck, u.entry.front)
+            out.card("moved", u.entry.deck, u.entry.front, u.held.deck)
         else:
             out.updated += 1
             out.card("updated", u.entry.deck, u.entry.front)
