@@ -193,8 +193,9 @@ class _Writer:
     # -- note types ----------------------------------------------------------------------
 
     def notetype(self, model: fg_anki.ModelName) -> NotetypeDict | None:
-        """flashgen's note type in the collection: by flashgen's id (an imported package's)
-        or else by name (one a sync added: Anki chooses the id)."""
+        """flashgen's note type in the collection: by flashgen's id (what an imported
+        package or a sync adds), else by name (one added some other way, as AnkiConnect's
+        createModel does: Anki chose its id). Its fields must be flashgen's."""
         if model in self.kinds:
             return self.kinds[model]
         from anki.models import NotetypeId
