@@ -78,6 +78,30 @@ def notetype_hash(model: ModelName) -> str:
 
 
 MODEL_IDS: Mapping[ModelName, int] = {"basic": BASIC_MODEL_ID, "cloze": CLOZE_MODEL_ID}
+MODEL_NAMES: Mapping[ModelName, str] = {"basic": "flashgen Basic", "cloze": "flashgen Cloze"}
+
+
+@dataclass(frozen=True, slots=True)
+class NotetypeSpec:
+    """A note type as a sync installs it into a collection (`flashgen.sync`)."""
+
+    name: str
+    fields: tuple[str, ...]
+    templates: tuple[Mapping[str, str], ...]
+    """Each with `name`, `qfmt` (front) and `afmt` (back)."""
+    css: str
+    cloze: bool
+
+
+def notetype_spec(model: ModelName) -> NotetypeSpec:
+    basic = model == "basic"
+    return NotetypeSpec(
+        MODEL_NAMES[model],
+        BASIC_FIELDS if basic else CLOZE_FIELDS,
+        _BASIC_TMPLS if basic else _CLOZE_TMPLS,
+        css(),
+        not basic,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +280,24 @@ def _write_collection(
         conn.commit()
     finally:
         conn.close()
+
+
+PLACEHOLDER_GUID = "flashgen-note-type"
+"""The GUID of the one note of `write_notetype_package`, deleted once it is imported."""
+PLACEHOLDER_TEXT = "flashgennotetypeplaceholder"
+"""Its text: what finds it where a GUID cannot be searched (AnkiConnect)."""
+
+
+def write_notetype_package(path: Path, model: ModelName) -> None:
+    """A package that carries the note type with flashgen's id and name: importing it is
+    the one way to give a collection a note type with a chosen id (the `anki` package's
+    API, and AnkiConnect's `createModel`, choose their own). Its only note, in the Default
+    deck, has the GUID `PLACEHOLDER_GUID`; delete it after the import."""
+    fields = [PLACEHOLDER_TEXT] + [""] * (len(notetype_spec(model).fields) - 1)
+    if model == "cloze":
+        fields[0] = "{{c1::" + PLACEHOLDER_TEXT + "}}"
+    note = PackageNote(PLACEHOLDER_GUID, model, "Default", fields, (), 0)
+    write_package(path, [note], {}, {model: 0})
 
 
 def write_package(

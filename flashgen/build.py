@@ -13,7 +13,7 @@ import gc
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from flashgen.errors import ConfigError, FlashgenError
 from flashgen.extract import Options, extract
 from flashgen.gather import Planned, ProgressFn, Read, plan_build, read_notes, results
 from flashgen.guard import build_guard, remove_leftovers
-from flashgen.identity import Lock
+from flashgen.identity import Lock, Target
 from flashgen.lockfile import (
     lock_warnings,
     move_old_lock,
@@ -39,7 +39,14 @@ from flashgen.plan import Plan
 from flashgen.project import Project, check_paths, find_notes, find_project, lock_to_read
 from flashgen.report import Report
 
-__all__ = ["BuildResult", "ProgressFn", "build_decks", "collect_cards", "diff_decks"]
+__all__ = [
+    "BuildResult",
+    "ProgressFn",
+    "build_decks",
+    "collect_cards",
+    "diff_decks",
+    "record_target",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,10 @@ class BuildResult:
     """(cards, decks) when `cards` was not kept: a build."""
     rewritten: tuple[Path, ...] = ()
     """The packages whose content changed and were written again (the others were kept)."""
+    lock: Lock | None = None
+    """`diff_decks`: the lock the build would write."""
+    media: tuple[str, ...] = ()
+    """`diff_decks`: every image file the cards use."""
 
     @property
     def card_count(self) -> int:
@@ -126,7 +137,29 @@ def diff_decks(
     notes = results(read, files, lock, trusted, opts, max_media_bytes, cache)
     with _gc_paused():
         plan, planned = plan_build(notes, lock, int(time.time()), prune, project=where)
-    return BuildResult((), (*found, *cache.problems, *planned.problems), report=plan.report)
+    return BuildResult(
+        (),
+        (*found, *cache.problems, *planned.problems),
+        report=plan.report,
+        lock=Lock(plan.cards, lock.notetypes, lock.targets),
+        media=planned.media_paths,
+    )
+
+
+def record_target(where: Project, out_dir: Path, target_id: str, target: Target) -> None:
+    """Write into the lock what a sync target now holds: the one change `flashgen sync`
+    makes to it beside the build's (see `flashgen.sync`)."""
+    with build_guard(out_dir, where.lock.parent), _gc_paused():
+        lock = lockfile.load_lock(where.lock)
+        new = replace(lock, targets={**lock.targets, target_id: target})
+        if new == lock:
+            return
+        try:
+            write_lock(where.lock, new)
+        except OSError as exc:
+            raise FlashgenError(
+                f"cannot write the lock file {display_path(where.lock)}: {exc.strerror}"
+            ) from exc
 
 
 def build_decks(
@@ -307,7 +340,8 @@ def _plan(run: _Run, cache: NoteCache, read: list[Read], files: list[tuple[Path,
     )
     touched = {packages.file_key(e.deck) for e in planned.inside.values()} | set(built)
     left = {packages.file_key(e.deck) for e in planned.outside.values()} - touched
-    lock = Lock(plan.cards, kinds)
+    # What sync targets hold: kept as it is (a new lock too: Anki still holds those notes).
+    lock = Lock(plan.cards, kinds, _kept_targets(run.where.lock) if run.reset_lock else old.targets)
     # A lock as it was is left alone: the cache's trust in it stays.
     rewrite = run.reset_lock or raw is None or lock != old
     if not rewrite and raw is not None and run.where.whole:
@@ -322,6 +356,14 @@ def _plan(run: _Run, cache: NoteCache, read: list[Read], files: list[tuple[Path,
         rewrite,
         mods,
     )
+
+
+def _kept_targets(lock_path: Path) -> Mapping[str, Target]:
+    """The sync targets of the lock `--reset-lock` replaces; none when it is unreadable."""
+    try:
+        return lockfile.load_lock(lock_path).targets
+    except FlashgenError:
+        return {}
 
 
 def _write(run: _Run, step: _Step, cache: NoteCache) -> tuple[list[Path], list[Path]]:

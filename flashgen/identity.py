@@ -111,12 +111,37 @@ class LockEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Held:
+    """What a sync target (an Anki collection) holds of one flashgen note."""
+
+    hash: str
+    """The `LockEntry.hash` of the note as last synced."""
+    deck: str
+    nid: int | None = None
+    """Anki's note id, where the target cannot find a note by its GUID (AnkiConnect)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What one sync target holds: written by `flashgen sync`, kept as is by a build."""
+
+    cards: Mapping[str, Held] = field(default_factory=dict)
+    """By GUID."""
+    notetypes: Mapping[str, str] = field(default_factory=dict)
+    """Note type (`basic`, `cloze`) → `anki.notetype_hash` as last installed."""
+    media: tuple[str, ...] = ()
+    """Media file names stored, sorted."""
+
+
+@dataclass(frozen=True, slots=True)
 class Lock:
     """The whole lock file."""
 
     cards: Mapping[str, LockEntry] = field(default_factory=dict)
     notetypes: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     """Note type id → (hash of its CSS and templates, mod time)."""
+    targets: Mapping[str, Target] = field(default_factory=dict)
+    """Sync target id (`collection:PATH`, `ankiconnect:URL#profile`) → what it holds."""
 
 
 def next_mod(previous: LockEntry | None, new_hash: str, now: int) -> int:

@@ -18,12 +18,16 @@ import orjson
 
 from flashgen.cards import Problem, SourceRef
 from flashgen.errors import FlashgenError, LockError
-from flashgen.identity import Lock, LockEntry
+from flashgen.identity import Held, Lock, LockEntry, Target
 from flashgen.notes import display_path
 from flashgen.project import LOCK_NAME
 
-LOCK_VERSION = 2
-"""2 added each card's note type, fields and tags; version 1 locks are still read."""
+LOCK_VERSION = 3
+"""2 added each card's note type, fields and tags; 3 the sync targets (`targets`). A lock
+without targets is still written as version 2, so an older flashgen reads it; one with
+targets is version 3, so an older flashgen refuses it rather than rewriting it without the
+note ids AnkiConnect needs. Versions 1 and 2 are still read."""
+_PLAIN_VERSION = 2
 
 
 def _file_mode() -> int:
@@ -104,6 +108,7 @@ def parse_lock(raw: bytes, path: Path) -> Lock:
         notetypes = {
             str(k): (str(v["hash"]), int(v["mod"])) for k, v in data.get("notetypes", {}).items()
         }
+        targets = {str(k): _target(v) for k, v in data.get("targets", {}).items()}
     except LockError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -112,7 +117,37 @@ def parse_lock(raw: bytes, path: Path) -> Lock:
             "from version control, or run with --reset-lock to start a new one (review "
             "history is kept, but renamed cards made before the reset may come back as new)"
         ) from exc
-    return Lock(cards, notetypes)
+    return Lock(cards, notetypes, targets)
+
+
+def _target(v: dict[str, object]) -> Target:
+    cards = v.get("cards", {})
+    notetypes = v.get("notetypes", {})
+    if not isinstance(cards, dict) or not isinstance(notetypes, dict):
+        raise TypeError("a target's cards and notetypes must be objects")
+    return Target(
+        {
+            str(guid): Held(
+                str(h["hash"]), str(h["deck"]), None if h.get("nid") is None else int(h["nid"])
+            )
+            for guid, h in cards.items()
+        },
+        {str(k): str(h) for k, h in notetypes.items()},
+        _strings(v.get("media", []), "media"),
+    )
+
+
+def _target_json(t: Target) -> dict[str, object]:
+    return {
+        "cards": {
+            guid: {"hash": h.hash, "deck": h.deck}
+            if h.nid is None
+            else {"hash": h.hash, "deck": h.deck, "nid": h.nid}
+            for guid, h in t.cards.items()
+        },
+        "media": sorted(t.media),
+        "notetypes": dict(t.notetypes),
+    }
 
 
 def entry_from_json(v: dict[str, object]) -> LockEntry:
@@ -146,11 +181,13 @@ def dump_lock(lock: Lock) -> bytes:
 
     orjson writes each `LockEntry` as it is (a dataclass: its fields are the card's keys in
     the file), with no dict made per card."""
-    data = {
+    data: dict[str, object] = {
         "cards": lock.cards,
         "notetypes": {k: {"hash": h, "mod": m} for k, (h, m) in lock.notetypes.items()},
-        "version": LOCK_VERSION,
+        "version": LOCK_VERSION if lock.targets else _PLAIN_VERSION,
     }
+    if lock.targets:
+        data["targets"] = {k: _target_json(t) for k, t in lock.targets.items()}
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 

@@ -157,8 +157,11 @@ def _search(move: DeckMove) -> str:
     return " ".join([deck, *tags])
 
 
-def format_report(report: Report, verbose: bool = False) -> list[str]:
-    """Lines for the terminal: one summary per deck (and each card with `verbose`)."""
+def format_report(report: Report, verbose: bool = False, *, synced: bool = False) -> list[str]:
+    """Lines for the terminal: one summary per deck (and each card with `verbose`).
+
+    `synced`: for `flashgen sync`, which moves and deletes the cards itself: no advice on
+    doing that in Anki, and no "No changes" (the sync says what it changed)."""
     lines: list[str] = []
     by_deck: dict[str, list[Change]] = {}
     for change in report.changes:
@@ -173,14 +176,14 @@ def format_report(report: Report, verbose: bool = False) -> list[str]:
         lines.append(f"{deck}: {'  '.join(counts)}")
         if verbose:
             lines.extend(_card_line(c) for c in changes)
-    for move in report.moves:
+    for move in () if synced else report.moves:
         lines.append(
             f'{_plural(move.count, "card")} moved from deck "{move.old}" to "{move.new}": '
             f'Anki keeps the cards it already has in "{move.old}"; to move them, open Browse '
             f"in Anki, search {_search(move)}, select them all, then Cards → Change Deck "
             f'→ "{move.new}"'
         )
-    if any(c.kind == "removed" for c in report.changes):
+    if not synced and any(c.kind == "removed" for c in report.changes):
         lines.append(
             "Removed cards stay in the packages with the tag flashgen::removed: after importing, "
             "search tag:flashgen::removed in Anki's Browse, delete or suspend them, then build "
@@ -195,6 +198,6 @@ def format_report(report: Report, verbose: bool = False) -> list[str]:
             f"Moved the lock file {report.lock_moved}: it lives with your notes now; "
             "commit it with them"
         )
-    if not report.has_changes:
+    if not report.has_changes and not synced:
         lines.append("No changes")
     return lines

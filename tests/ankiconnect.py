@@ -24,6 +24,8 @@ What the README says that a sync implementer must know:
   (the README's documented shape, served here by default). Newer add-on versions are
   reported (issue threads) to fail the whole call instead: set
   ``AnkiConnectHandle.add_notes_all_or_nothing`` to test a client against that.
+* ``importPackage`` takes a path "relative to Anki's collection.media folder, not to the
+  client"; ``deleteMediaFile`` removes a media file.
 * ``changeDeck`` creates the deck if missing; ``createDeck`` never overwrites a deck;
   ``storeMediaFile`` replaces a file of the same name unless ``deleteExisting`` is false.
 
@@ -72,6 +74,7 @@ class AnkiConnectHandle:
         self.col = anki.collection.Collection(str(root / "collection.anki2"))
         self.lock = threading.RLock()
         self.api_version = API_VERSION
+        self.profile = "User 1"
         self.add_notes_all_or_nothing = False
         self.failures: dict[str, str] = {}
         self.port = 0
@@ -79,6 +82,7 @@ class AnkiConnectHandle:
         self._thread: threading.Thread | None = None
         self.actions: dict[str, Callable[..., Any]] = {
             "version": self.version,
+            "getActiveProfile": self.get_active_profile,
             "deckNames": self.deck_names_action,
             "createDeck": self.create_deck,
             "changeDeck": self.change_deck,
@@ -97,6 +101,8 @@ class AnkiConnectHandle:
             "addTags": self.add_tags,
             "removeTags": self.remove_tags,
             "storeMediaFile": self.store_media_file,
+            "deleteMediaFile": self.delete_media_file,
+            "importPackage": self.import_package,
             "multi": self.multi,
         }
 
@@ -196,6 +202,10 @@ class AnkiConnectHandle:
 
     def version(self) -> int:
         return self.api_version
+
+    def get_active_profile(self) -> str:
+        """The README's ``getActiveProfile``: the name of the profile Anki has open."""
+        return self.profile
 
     def deck_names_action(self) -> list[str]:
         return [d.name for d in self.col.decks.all_names_and_ids()]
@@ -422,6 +432,20 @@ class AnkiConnectHandle:
         if deleteExisting and (self.media_dir / filename).exists():
             self.col.media.trash_files([filename])
         return self.col.media.write_data(filename, content)
+
+    def delete_media_file(self, filename: str) -> None:
+        self.col.media.trash_files([filename])
+
+    def import_package(self, path: str) -> bool:
+        """The README: imports an .apkg, its path "relative to Anki's collection.media
+        folder, not to the client" (an absolute path stays as it is)."""
+        from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+        request = ImportAnkiPackageRequest(
+            package_path=str(self.media_dir / path), options=ImportAnkiPackageOptions()
+        )
+        self.col.import_anki_package(request)
+        return True
 
     # -- helpers for assertions ----------------------------------------------------------
 

@@ -28,13 +28,14 @@ def test_help_lists_commands_exit_codes_and_configuration(in_tmp: Path) -> None:
         "diff",
         "list",
         "preview",
+        "sync",
         "watch",
     ]
     assert out.endswith(
         "  Exit codes:\n"
         "    0  success\n"
-        "    1  a build error (unwritable output, damaged lock), errors found by check,\n"
-        "       or warnings with --strict\n"
+        "    1  a build or sync error (unwritable output, damaged lock, Anki open or\n"
+        "       unreachable), errors found by check, or warnings with --strict\n"
         "    2  bad command line or configuration\n"
         "\n"
         "  Configuration: flashgen.toml or [tool.flashgen] in pyproject.toml, found\n"
