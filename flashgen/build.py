@@ -8,12 +8,10 @@ the lock (`lockfile`), and records what it wrote for the next build (`cache`).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from flashgen.cards import Card, Extraction, Problem, SourceRef
 from flashgen.errors import ConfigError, FlashgenError
 from flashgen.extract import Options, extract
 from flashgen.gather import Planned, ProgressFn, Read, plan_build, read_notes, results
-from flashgen.guard import build_guard, remove_leftovers
+from flashgen.guard import build_guard, gc_paused, remove_leftovers
 from flashgen.identity import Lock, Target
 from flashgen.lockfile import (
     lock_warnings,
@@ -45,7 +43,6 @@ __all__ = [
     "build_decks",
     "collect_cards",
     "diff_decks",
-    "record_target",
 ]
 
 
@@ -131,11 +128,11 @@ def diff_decks(
     read = read_notes(files, opts, max_media_bytes, cache, whole=False)
     lock_path = lock_to_read(where, out_dir)
     raw = read_lock_file(lock_path)
-    with _gc_paused():
+    with gc_paused():
         lock = Lock() if raw is None else parse_lock(raw[0], lock_path)
     trusted = raw is not None and raw[1] == cache.lock_identity and where.whole
     notes = results(read, files, lock, trusted, opts, max_media_bytes, cache)
-    with _gc_paused():
+    with gc_paused():
         plan, planned = plan_build(notes, lock, int(time.time()), prune, project=where)
     return BuildResult(
         (),
@@ -144,22 +141,6 @@ def diff_decks(
         lock=Lock(plan.cards, lock.notetypes, lock.targets),
         media=planned.media_paths,
     )
-
-
-def record_target(where: Project, out_dir: Path, target_id: str, target: Target) -> None:
-    """Write into the lock what a sync target now holds: the one change `flashgen sync`
-    makes to it beside the build's (see `flashgen.sync`)."""
-    with build_guard(out_dir, where.lock.parent), _gc_paused():
-        lock = lockfile.load_lock(where.lock)
-        new = replace(lock, targets={**lock.targets, target_id: target})
-        if new == lock:
-            return
-        try:
-            write_lock(where.lock, new)
-        except OSError as exc:
-            raise FlashgenError(
-                f"cannot write the lock file {display_path(where.lock)}: {exc.strerror}"
-            ) from exc
 
 
 def build_decks(
@@ -210,7 +191,7 @@ def build_decks(
     # (and, if the build is killed, keep holding) the guard's lock.
     cache = NoteCache.load(out_dir, run.fingerprint)
     read = read_notes(files, run.options, max_media_bytes, cache, progress, whole=where.whole)
-    with build_guard(out_dir, where.lock.parent), _gc_paused():
+    with build_guard(out_dir, where.lock.parent), gc_paused():
         remove_leftovers(out_dir, where.lock)
         moved = move_old_lock(older, where.lock) if older is not None else None
         problems = lock_warnings(out_dir, where.lock, moved)
@@ -267,21 +248,6 @@ class _Run:
             f"{self.fingerprint}|{anki.notetype_hash('basic')}|{anki.notetype_hash('cloze')}|"
             f"{scope!r}"
         )
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused meanwhile. Reading the lock, planning and
-    writing make hundreds of thousands of small objects and no cycles; the collector,
-    started again and again as they are made, took half the time of reading the 2,000-note
-    bench corpus's lock (0.47 → 0.23 s). Reference counting still frees everything."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _check_output(out_dir: Path) -> None:

@@ -283,6 +283,19 @@ class NoteCache:
         self.dirty = False
 
 
+def carry_lock_identity(out_dir: Path, before: str, after: str) -> None:
+    """The lock was written again with the same cards (a sync recorded what its target
+    holds): the cache that trusted the file `before` trusts the file `after` instead."""
+    path = out_dir / CACHE_DIR / CACHE_FILE
+    try:
+        data = pickle.loads(path.read_bytes())
+    except (OSError, *UNPICKLE_ERRORS):
+        return
+    if isinstance(data, tuple) and len(data) == 4 and data[0] == FORMAT and data[2] == before:
+        moved = (data[0], data[1], after, data[3])
+        write_atomic(path, pickle.dumps(moved, protocol=pickle.HIGHEST_PROTOCOL), sync=False)
+
+
 def _restat(entry: CachedNote, st: tuple[int, int]) -> CachedNote:
     """`entry` for a file whose bytes are the same but whose size or mtime changed (touched)."""
     return CachedNote(

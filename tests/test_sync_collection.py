@@ -399,3 +399,19 @@ def test_packages_imported_after_a_sync_update_the_synced_notes(tmp_path: Path) 
         assert len(col.find_notes('"note:flashgen Basic"')) == 4
     finally:
         col.close()
+
+
+def test_a_build_after_a_sync_still_takes_unchanged_notes_from_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sync rewrites the lock with the build's cards: the cache trusts the new file."""
+    from flashgen.build import build_decks
+    from tests.test_rebuild import decoded
+
+    notes, out = _notes(tmp_path), tmp_path / "decks"
+    _sync(notes, out, _new_collection(tmp_path))
+    seen = decoded(monkeypatch)
+    write(notes, "chemistry/bonds.md", BONDS + "Ionic bond: electrons given and taken\n")
+    result = build_decks([notes], out)
+    assert seen == []
+    assert [(c.kind, c.front) for c in result.report.changes] == [("new", "Ionic bond")]

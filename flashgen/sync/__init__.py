@@ -4,7 +4,7 @@ included (an .apkg import can only add and update).
 A sync is a build (`build.build_decks`: packages and lock as usual), then the lock compared
 with what the lock records of the target (`plan.plan_sync`), then those changes applied to
 the target — a collection file (`collection`) or Anki through AnkiConnect (`ankiconnect`) —
-and what the target now holds written back into the lock (`build.record_target`).
+and what the target now holds written back into the lock (`sync.record.record_target`).
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from flashgen.build import BuildResult, _gc_paused, build_decks, diff_decks, record_target
+from flashgen.build import BuildResult, build_decks, diff_decks
 from flashgen.extract import Options
 from flashgen.gather import ProgressFn
+from flashgen.guard import gc_paused
 from flashgen.identity import Lock, Target
 from flashgen.media import MediaFiles
 from flashgen.project import Project
 from flashgen.sync.changes import Applied
 from flashgen.sync.plan import Recorder, SyncPlan, plan_sync
+from flashgen.sync.record import record_target
 
 __all__ = ["Applied", "SyncOutcome", "SyncTarget", "sync"]
 
@@ -78,10 +80,10 @@ def sync(
         result = build_decks(
             paths, out_dir, options, None, max_media_bytes, progress=progress, project=project
         )
-        with _gc_paused():  # as a build reads the lock: no cycles, 40,000 cards
+        with gc_paused():  # as a build reads the lock: no cycles, 40,000 cards
             lock = load_lock(project.lock)
         media_paths = BuildState.load(out_dir).media
-    with _gc_paused():
+    with gc_paused():
         plan = plan_sync(
             lock,
             lock.targets.get(tid, Target()),
