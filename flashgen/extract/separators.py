@@ -10,6 +10,7 @@ import re
 
 from flashgen.extract.markup import EMPHASIS_OPENERS, strip_emphasis
 from flashgen.extract.not_terms import TIME_START, URL_FIRST, starts_with_url
+from flashgen.extract.references import is_links_only
 from flashgen.extract.terms import has_letter, looks_like_term, reads_as_term, term_words
 
 _BOLD_COLON_INSIDE = re.compile(r"^(\*\*|__)(?P<t>[^*_]+?):\1\s+(?P<d>.*)$")
@@ -34,6 +35,8 @@ def _usable_definition(definition: str) -> bool:
         return False
     if d.startswith("//"):
         return False  # `https://…` split at its colon
+    if d[0] in "\"“'\u2018[" and is_links_only(d):
+        return False  # `Further reading: "[Title](https://…)"`: a reference, not a definition
     return has_letter(d)
 
 
