@@ -121,6 +121,13 @@ def rules_of_setting(name: str) -> tuple[str, ...] | None:
 
 
 _RULE_NAMES = frozenset(name for name, _ in RULES)
+
+
+def rule_settings() -> list[str]:
+    """Every setting name: those of SETTINGS, then each rule's own name."""
+    return [*SETTINGS, *(name for name, _ in RULES)]
+
+
 _MARKS: tuple[str, ...] = tuple(sorted({mark for marks in RULE_MARKS.values() for mark in marks}))
 
 
