@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from flashgen.cards import Draft
 from flashgen.extract.base import Match, items_end
+from flashgen.extract.bold_sentences import defined_terms
 from flashgen.extract.key_points import points
 from flashgen.extract.labels import label_word
 from flashgen.extract.markup import strip_emphasis
@@ -181,7 +182,7 @@ def definition_under(
             return None  # `**Term**: …` and lead-ins: other rules' cards
         back = labelled.group("d").strip()
     else:
-        if "**" in text or "__" in text:
+        if ("*" in text or "_" in text) and defined_terms(text):
             return None  # a term emphasised in the sentence: that term is the one defined
         if not text.endswith(".") or (":" in text and split_any(text) is not None):
             return None  # `Term: …`, `Term - …`: a definition of its own

@@ -31,6 +31,8 @@ _LEAD_IN = re.compile(
     r"^(?P<e>\*\*|__|\*|_)(?P<t>[^*_\n]+?)(?P=e)(?P<rest>(?:\s|\.|\(|$).*)$", re.DOTALL
 )
 _NAME = re.compile(r"^\s*\((?P<name>[^()\n]{2,80})\)\s*\.?\s+(?P<rest>\S.*)$", re.DOTALL)
+_CASE_NAME = re.compile(r"^[A-Z][\w.'’&-]*(?: [\w.'’&-]+)* v\. [A-Z]")
+"""`Hamer v. Sidway`: a case name, whose `v.` is no sentence end."""
 _REF_LINK = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 """A reference-style link `[text][2]`: its text is the term."""
 
@@ -43,6 +45,8 @@ def split_lead_in(text: str) -> tuple[str, str] | None:
     if m is None:
         return None
     term, rest = m.group("t").strip(), m.group("rest")
+    if term[:1] in "¿¡" and term.endswith(("?", "!")):
+        return (term, rest.strip()) if rest[:1].isspace() else None
     if term.endswith("."):
         term = term[:-1].rstrip()
         if not rest[:1].isspace():
@@ -77,6 +81,10 @@ def lead_in_card(text: str) -> tuple[str, str] | str | None:
         return None  # `**Term** (aside)` with no full stop: not a lead-in
     if not rest:
         return None
+    if _CASE_NAME.search(term) is not None and len(term) <= 80:
+        return term, rest  # `**Regina v. Cunningham (1957).**`: a case, named by its parties
+    if term[:1] in "¿¡" and len(term.split()) <= 8:
+        return term, rest  # `*¿Me pasas la sal?* Can you pass me the salt?`: a phrase
     if not looks_like_term(term, max_words=8):
         return f"lead-in '{term}' does not read as a term"
     return term, rest
@@ -94,11 +102,15 @@ def _question(units: Sequence[Unit], i: int, question: str, j: int) -> Match | N
 
 def match(units: Sequence[Unit], i: int) -> Match | None:
     unit = units[i]
-    if unit.kind != "text" or unit.text[:1] not in ("*", "_") or not unit.first:
+    if unit.kind != "text" or unit.text[:1] not in ("*", "_") or unit.cont:
         return None
     j = paragraph_end(units, i)
     if j < len(units) and units[j - 1].kind != "text":
         j -= 1
+    for k in range(i + 1, j):
+        if units[k].text[:1] in ("*", "_") and split_lead_in(units[k].text) is not None:
+            j = k  # the next line opens a lead-in of its own: one card per lead-in line
+            break
     text = flat("\n".join(u.text for u in units[i:j]))
     if j < len(units) and units[j].kind == "item":
         return _over_list(units, i, j, text)
