@@ -26,6 +26,7 @@ from flashgen.extract import (
     list_definitions,
     quoted,
     sentence,
+    term_lines,
 )
 from flashgen.extract.base import Match, Rule, may_have_marks
 from flashgen.extract.markup import normalise_term
@@ -41,6 +42,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("quoted_definition", quoted.match),
     ("heading_sentence", sentence.heading_sentence),
     ("heading_definition", heading_definitions.match),
+    ("term_line", term_lines.match),
     ("list_definitions", list_definitions.match),
     ("heading_list", key_points.heading_list),
     ("definition_lead_in", sentence.lead_in),
@@ -62,6 +64,7 @@ RULE_KINDS: Mapping[str, frozenset[UnitKind]] = {
     "quoted_definition": frozenset(("heading", "text")),
     "heading_sentence": frozenset(("heading",)),
     "heading_definition": frozenset(("heading",)),
+    "term_line": frozenset(("text",)),
     "list_definitions": _LINES | {"heading"},
     "heading_list": frozenset(("heading",)),
     "definition_lead_in": _LINES,
@@ -103,7 +106,7 @@ nothing to say). Extraction never calls these, so they cost it nothing."""
 SETTINGS: Mapping[str, tuple[str, ...]] = {
     "bold_lead_ins": ("bold_lead_in",),
     "bold_sentences": ("bold_sentence",),
-    "heading_sentences": ("heading_definition",),
+    "heading_sentences": ("heading_definition", "term_line"),
     "list_definitions": ("list_definitions",),
 }
 """Settings (frontmatter `flashgen:`, the `rules` table of flashgen.toml) that turn rules off:

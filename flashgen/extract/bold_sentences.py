@@ -207,10 +207,14 @@ def defined_terms(text: str) -> list[str] | str:
     fails = 0
     for m in _SPAN.finditer(text):
         start = m.start()
-        word, at = _word_before(text, start)
-        if word and word not in _CONTEXT_WORDS:
-            fails += 1  # the word before is none that can precede a defined term
-            continue
+        if start > 1 and text[start - 1] == " " and text[start - 2] not in ".;:,*) ":
+            at = text.rfind(" ", 0, start - 1) + 1
+            word = text[at : start - 1].casefold()
+            if word not in _CONTEXT_WORDS:
+                fails += 1  # the word before is none that can precede a defined term
+                continue
+        else:
+            word, at = _word_before(text, start)
         end = m.end()
         term = m.group(2).strip()
         if not term or term.endswith((".", ":")):

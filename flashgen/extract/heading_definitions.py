@@ -38,7 +38,7 @@ _RELATIVE = frozenset(
 )
 _STRONG_RELATIVE = frozenset(("that", "which", "whose", "who", "where"))
 _ARTICLES = frozenset(("the", "a", "an", "any"))
-_NOT_FIRST = frozenset(
+NOT_FIRST = frozenset(
     (
         "i",
         "we",
@@ -148,7 +148,7 @@ def reads_as_definition(sentence: str, heading: str) -> bool:
     if not sentence.endswith(".") or _INNER_END.search(sentence[:-1]):
         return False
     words = _WORD.findall(sentence.casefold())
-    if len(words) < 5 or words[0] in _NOT_FIRST:
+    if len(words) < 5 or words[0] in NOT_FIRST:
         return False
     last = heading.casefold().split()[-1]
     named = re.search(rf"\b{re.escape(last)}\s+{_DEFINING}\b", sentence.casefold())
