@@ -18,6 +18,7 @@ from flashgen.extract import (
     dash,
     definitions,
     deflist,
+    equals,
     explicit,
     heading_definitions,
     key_points,
@@ -51,6 +52,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("link", links.match),
     ("dash", dash.match),
     ("definition", definitions.match),
+    ("equals", equals.match),
     ("bold_sentence", bold_sentences.match),
 )
 """Rules in the order they are tried; earlier rules win."""
@@ -73,6 +75,7 @@ RULE_KINDS: Mapping[str, frozenset[UnitKind]] = {
     "link": _LINES,
     "dash": _LINES,
     "definition": _LINES,
+    "equals": _LINES,
     "bold_sentence": _LINES,
 }
 """The kinds of unit each rule can start a match at: at any other kind it returns None
@@ -83,18 +86,20 @@ RULE_MARKS: Mapping[str, tuple[str, ...]] = {
     "double_colon": ("::",),
     "cloze": ("==", "{{"),
     "definition_lead_in": ("efin",),  # `definition` or `defined`
-    "list_definitions": ("*", "_"),  # `- **Term.** …` items, `**Lead-in:**` over a list
-    "bold_lead_in": ("*", "_"),
+    "list_definitions": ("^*", "^_"),  # `- **Term.** …` items, `**Lead-in:**` over a list
+    "bold_lead_in": ("^*", "^_"),
     "lead_in": (":",),
     "link": ("[",),
     "dash": (" -", "–", "—"),
     "definition": (":",),
+    "equals": (" = ",),
     "bold_sentence": ("*", "_"),
 }
 """For a rule listed here, what the text of a paragraph line or list item must contain (one
 of them) for the rule to match there, unless a hard-wrapped line continues it. Most lines
 have none of these, and the rest few: the engine tries a rule only at a line with one of its
-marks (tests/test_extraction.py pins that each rule keeps to this)."""
+marks (tests/test_extraction.py pins that each rule keeps to this). A mark that starts
+with `^` must start the text (base.mark_in): `^*` for a line that opens with emphasis."""
 
 RULE_WHY: Mapping[str, Callable[[Sequence[Unit], int], str | None]] = {
     "bold_lead_in": lead_ins.why,
@@ -131,7 +136,9 @@ def rule_settings() -> list[str]:
     return [*SETTINGS, *(name for name, _ in RULES)]
 
 
-_MARKS: tuple[str, ...] = tuple(sorted({mark for marks in RULE_MARKS.values() for mark in marks}))
+_ALL_MARKS = {mark for marks in RULE_MARKS.values() for mark in marks}
+_MARKS: tuple[str, ...] = tuple(sorted(m for m in _ALL_MARKS if not m.startswith("^")))
+_START_MARKS: frozenset[str] = frozenset(m for m in _ALL_MARKS if m.startswith("^"))
 
 
 class _Tables:
@@ -292,7 +299,10 @@ def _first_match(units: Sequence[Unit], i: int, tables: _Tables) -> tuple[str, M
         rules = tables.unmarked[unit.kind]
     else:
         text = unit.text
-        key = (unit.kind, tuple([mark for mark in _MARKS if mark in text]))
+        marks = [mark for mark in _MARKS if mark in text]
+        if "^" + text[:1] in _START_MARKS:
+            marks.append("^" + text[:1])
+        key = (unit.kind, tuple(marks))
         found = tables.by_marks.get(key)
         rules = found if found is not None else tables.for_line(key)
     for name, rule in rules:

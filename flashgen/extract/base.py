@@ -54,6 +54,11 @@ def may_have_marks(text: str) -> bool:
     )
 
 
+def mark_in(mark: str, text: str) -> bool:
+    """Whether text has a RULE_MARKS mark: contains it, or, for `^…`, starts with the rest."""
+    return text.startswith(mark[1:]) if mark.startswith("^") else mark in text
+
+
 def starts_fresh(units: Sequence[Unit], i: int) -> bool:
     """Whether units[i] starts something, rather than continuing a hard-wrapped sentence."""
     return not units[i].cont

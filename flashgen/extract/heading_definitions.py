@@ -107,6 +107,7 @@ _DEFINITION_LABEL = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_ASIDE = re.compile(r",\s[^,]{1,40},")
 _INNER_END = re.compile(r"[.!?]\s+[*_\"“(\[]*[A-Z]")
 SKIPPED_HEADINGS = frozenset(
     (
@@ -147,7 +148,8 @@ def reads_as_definition(sentence: str, heading: str) -> bool:
     """Whether a sentence under a heading defines it (see the module docstring)."""
     if not sentence.endswith(".") or _INNER_END.search(sentence[:-1]):
         return False
-    words = _WORD.findall(sentence.casefold())
+    # `Large business groups, such as Mitsubishi, that …`: an aside is no part of the shape
+    words = _WORD.findall(_ASIDE.sub("", sentence).casefold())
     if len(words) < 5 or words[0] in NOT_FIRST:
         return False
     last = heading.casefold().split()[-1]
