@@ -174,6 +174,12 @@ LABELS = {
     "tutor hours",
     "textbook",
     "practice",
+    "format",
+    "ex",
+    # textbook box labels
+    "key equation",
+    "safety note",
+    "check your understanding",
 }
 _URL = re.compile(r"^(<)?(https?://|www\.)\S+>?$", re.IGNORECASE)
 URL_FIRST = "<hHwW"
