@@ -14,6 +14,7 @@ from flashgen.cards import KINDS, Card, Draft, Extraction, Kind, Note, Problem, 
 from flashgen.decks import DeckNames, deck_name, prefixed_tag, safe_tag, source_tag
 from flashgen.extract import (
     bold_sentences,
+    case_briefs,
     cloze,
     dash,
     definitions,
@@ -43,6 +44,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("quoted_definition", quoted.match),
     ("heading_sentence", sentence.heading_sentence),
     ("heading_definition", heading_definitions.match),
+    ("case_brief", case_briefs.match),
     ("term_line", term_lines.match),
     ("list_definitions", list_definitions.match),
     ("heading_list", key_points.heading_list),
@@ -66,6 +68,7 @@ RULE_KINDS: Mapping[str, frozenset[UnitKind]] = {
     "quoted_definition": frozenset(("heading", "text")),
     "heading_sentence": frozenset(("heading",)),
     "heading_definition": frozenset(("heading",)),
+    "case_brief": frozenset(("heading",)),
     "term_line": frozenset(("text",)),
     "list_definitions": _LINES | {"heading"},
     "heading_list": frozenset(("heading",)),
@@ -111,7 +114,7 @@ nothing to say). Extraction never calls these, so they cost it nothing."""
 SETTINGS: Mapping[str, tuple[str, ...]] = {
     "bold_lead_ins": ("bold_lead_in",),
     "bold_sentences": ("bold_sentence",),
-    "heading_sentences": ("heading_definition", "term_line"),
+    "heading_sentences": ("heading_definition", "term_line", "case_brief"),
     "list_definitions": ("list_definitions",),
 }
 """Settings (frontmatter `flashgen:`, the `rules` table of flashgen.toml) that turn rules off:
