@@ -222,6 +222,32 @@ def list_command(
 
 
 @main.command()
+@click.argument("target", metavar="FILE[:LINE]")
+@_config_option
+def explain(target: str, settings: tuple[str, ...]) -> None:
+    """Say which rule made each card of a note, and why a block made none."""
+    from flashgen.config import load_config
+    from flashgen.errors import FlashgenError
+    from flashgen.explain import explain as explain_note
+    from flashgen.notes import read_note
+
+    path, line = Path(target), None
+    head, sep, tail = target.rpartition(":")
+    if sep and tail.isdigit() and not path.exists():
+        path, line = Path(head), int(tail)
+    if not path.is_file():
+        raise FlashgenError(f"{target}: no such note")
+    cfg = load_config((path,), None, settings)
+    note, problems = read_note(path, cfg.where.root_of(path.resolve()))
+    for p in problems:
+        click.echo(str(p), err=True)
+    if note is None:
+        raise SystemExit(1)
+    for message in explain_note(note, cfg.options(), line):
+        click.echo(message)
+
+
+@main.command()
 @_paths_argument
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings, not only errors.")
 @click.option(

@@ -18,7 +18,7 @@ from typing import cast, get_args
 from flashgen.cards import KINDS, Kind
 from flashgen.decks import DeckNames
 from flashgen.errors import ConfigError
-from flashgen.extract import Options
+from flashgen.extract import Options, rule_settings, rules_of_setting
 from flashgen.media import MAX_MEDIA_BYTES
 from flashgen.notes import display_path
 from flashgen.project import Project, find_project
@@ -54,6 +54,8 @@ class Config:
     """Card kinds and `reverse` set on the command line: they beat frontmatter."""
     project: Project | None = None
     """The notes folder(s), the lock file and the part a command covers (`project`)."""
+    rules_off: frozenset[str] = frozenset()
+    """Extraction rules turned off by the `[rules]` table (see flashgen.extract.SETTINGS)."""
 
     @property
     def where(self) -> Project:
@@ -73,6 +75,7 @@ class Config:
             deck_names=self.deck_names,
             tag_prefix=self.tag_prefix,
             forced=self.forced,
+            off=self.rules_off,
         )
 
 
@@ -125,6 +128,7 @@ _KEYS: dict[str, Check] = {
     "deck-prefix": _text,
     "deck-names": _deck_names,
     "kinds": lambda v: None,  # a table, checked key by key
+    "rules": lambda v: None,  # a table, checked key by key
     "reverse": _bool,
     "tag-prefix": _text,
     "media-max-mb": _megabytes,
@@ -154,6 +158,15 @@ def _validate(data: Mapping[str, object], where: str, prefix: str) -> list[str]:
                     unknown(kind, KINDS, f"{dotted}.{kind}")
                 elif (msg := _bool(on)) is not None:
                     errors.append(f"{where}: {dotted}.{kind}: {msg}")
+        elif key == "rules":
+            if not isinstance(value, dict):
+                errors.append(f"{where}: {dotted}: must be a table of setting = true/false")
+                continue
+            for name, on in value.items():
+                if rules_of_setting(name) is None:
+                    unknown(name, rule_settings(), f"{dotted}.{name}")
+                elif (msg := _bool(on)) is not None:
+                    errors.append(f"{where}: {dotted}.{name}: {msg}")
         elif (msg := check(value)) is not None:
             errors.append(f"{where}: {dotted}: {msg}")
     return errors
@@ -274,6 +287,9 @@ def _resolve(
     kinds = set(default.kinds)
     for kind, on in cast(Mapping[str, bool], values.get("kinds", {})).items():
         (kinds.add if on else kinds.discard)(cast(Kind, kind))
+    off: set[str] = set()
+    for name, on in cast(Mapping[str, bool], values.get("rules", {})).items():
+        (off.difference_update if on else off.update)(rules_of_setting(name) or ())
     forced = list(cast(Mapping[str, bool], cli.get("kinds", {})).items())
     if "reverse" in cli:
         forced.append(("reverse", cast(bool, cli["reverse"])))
@@ -289,4 +305,5 @@ def _resolve(
         file=file,
         forced=tuple(forced),
         project=find_project(notes if paths else (), configured, file),
+        rules_off=frozenset(off),
     )

@@ -26,6 +26,7 @@ def test_help_lists_commands_exit_codes_and_configuration(in_tmp: Path) -> None:
         "build",
         "check",
         "diff",
+        "explain",
         "list",
         "preview",
         "sync",

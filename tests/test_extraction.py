@@ -24,7 +24,7 @@ from flashgen.extract import (
     separators,
     terms,
 )
-from flashgen.extract.base import may_have_marks
+from flashgen.extract.base import mark_in, may_have_marks
 from flashgen.extract.outline import Unit, outline
 from flashgen.notes import read_note
 from tests.conftest import FIXTURES, write
@@ -317,7 +317,7 @@ def check_rule_contracts(units: tuple[Unit, ...]) -> None:
                 name in RULE_MARKS
                 and unit.kind in ("text", "item")
                 and not wrapped
-                and not any(mark in unit.text for mark in RULE_MARKS[name])
+                and not any(mark_in(mark, unit.text) for mark in RULE_MARKS[name])
             )
             if unit.kind not in RULE_KINDS[name] or unmarked:
                 assert rule(units, i) is None, (name, unit)

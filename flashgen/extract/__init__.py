@@ -6,26 +6,33 @@ listing it here. The first rule that matches at a position wins and says where t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import get_args
 
 from flashgen.cards import KINDS, Card, Draft, Extraction, Kind, Note, Problem, SourceRef
 from flashgen.decks import DeckNames, deck_name, prefixed_tag, safe_tag, source_tag
 from flashgen.extract import (
+    bold_sentences,
     callouts,
+    case_briefs,
     cloze,
     dash,
     definitions,
     deflist,
+    equals,
     explicit,
     fields,
+    heading_definitions,
     key_points,
+    lead_ins,
     links,
+    list_definitions,
     outliner,
     pages,
     quoted,
     sentence,
+    term_lines,
     vault,
 )
 from flashgen.extract.base import Match, Rule, may_have_marks
@@ -44,13 +51,20 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("quoted_definition", quoted.match),
     ("heading_sentence", sentence.heading_sentence),
     ("page_definition", pages.match),
+    ("heading_definition", heading_definitions.match),
+    ("case_brief", case_briefs.match),
+    ("term_line", term_lines.match),
+    ("list_definitions", list_definitions.match),
     ("heading_list", key_points.heading_list),
     ("definition_lead_in", sentence.lead_in),
+    ("bold_lead_in", lead_ins.match),
     ("lead_in", key_points.lead_in),
     ("link", links.match),
     ("dash", dash.match),
     ("outline_parent", outliner.match),
     ("definition", definitions.match),
+    ("equals", equals.match),
+    ("bold_sentence", bold_sentences.match),
 )
 """Rules in the order they are tried; earlier rules win."""
 
@@ -65,13 +79,20 @@ RULE_KINDS: Mapping[str, frozenset[UnitKind]] = {
     "quoted_definition": frozenset(("heading", "text")),
     "heading_sentence": frozenset(("heading",)),
     "page_definition": frozenset(("heading",)),
+    "heading_definition": frozenset(("heading",)),
+    "case_brief": frozenset(("heading",)),
+    "term_line": frozenset(("text",)),
+    "list_definitions": _LINES | {"heading"},
     "heading_list": frozenset(("heading",)),
     "definition_lead_in": _LINES,
+    "bold_lead_in": frozenset(("text",)),
     "lead_in": _LINES,
     "link": _LINES,
     "dash": _LINES,
     "outline_parent": frozenset(("item",)),
     "definition": _LINES,
+    "equals": _LINES,
+    "bold_sentence": _LINES,
 }
 """The kinds of unit each rule can start a match at: at any other kind it returns None
 straight away, so the engine does not call it there (tests/test_extraction.py pins this)."""
@@ -82,45 +103,102 @@ RULE_MARKS: Mapping[str, tuple[str, ...]] = {
     "inline_field": ("::",),
     "cloze": ("==", "{{"),
     "definition_lead_in": ("efin",),  # `definition` or `defined`
+    "list_definitions": ("^*", "^_"),  # `- **Term.** …` items, `**Lead-in:**` over a list
+    "bold_lead_in": ("^*", "^_"),
     "lead_in": (":",),
     "link": ("[",),
     "dash": (" -", "–", "—"),
     "definition": (":",),
+    "equals": (" = ",),
+    "bold_sentence": ("*", "_"),
 }
 """For a rule listed here, what the text of a paragraph line or list item must contain (one
 of them) for the rule to match there, unless a hard-wrapped line continues it. Most lines
 have none of these, and the rest few: the engine tries a rule only at a line with one of its
-marks (tests/test_extraction.py pins that each rule keeps to this)."""
+marks (tests/test_extraction.py pins that each rule keeps to this). A mark that starts
+with `^` must start the text (base.mark_in): `^*` for a line that opens with emphasis."""
 
-_RULES_BY_KIND: Mapping[str, tuple[tuple[str, Rule], ...]] = {
-    kind: tuple((name, rule) for name, rule in RULES if kind in RULE_KINDS[name])
-    for kind in get_args(UnitKind)
+RULE_WHY: Mapping[str, Callable[[Sequence[Unit], int], str | None]] = {
+    "bold_lead_in": lead_ins.why,
+    "bold_sentence": bold_sentences.why,
 }
-"""RULES, in their order, narrowed to those that can match at each kind of unit: most
-units are list items or paragraph lines, and a third of the rules only read headings."""
+"""For `flashgen explain` only: why a rule declined at a unit it could have matched (None:
+nothing to say). Extraction never calls these, so they cost it nothing."""
 
-_MARKS: tuple[str, ...] = tuple(sorted({mark for marks in RULE_MARKS.values() for mark in marks}))
-
-
-_UNMARKED_RULES_BY_KIND: Mapping[str, tuple[tuple[str, Rule], ...]] = {
-    kind: tuple((name, rule) for name, rule in rules if name not in RULE_MARKS)
-    for kind, rules in _RULES_BY_KIND.items()
+SETTINGS: Mapping[str, tuple[str, ...]] = {
+    "bold_lead_ins": ("bold_lead_in",),
+    "bold_sentences": ("bold_sentence",),
+    "heading_sentences": ("heading_definition", "term_line", "case_brief"),
+    "list_definitions": ("list_definitions",),
 }
-"""The rules to try at a line with none of the RULE_MARKS."""
+"""Settings (frontmatter `flashgen:`, the `rules` table of flashgen.toml) that turn rules off:
+each names the rules it covers. Every rule's own name in RULES is a setting too, so a
+rule added later can be turned off with no entry here."""
 
-_RULES_BY_MARKS: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, Rule], ...]] = {}
-"""(kind of line, the _MARKS in it) → the rules to try there; filled in as lines come."""
+
+def rules_of_setting(name: str) -> tuple[str, ...] | None:
+    """The rules a setting turns on or off (`bold-sentences` = `bold_sentences`); None if
+    there is no such setting."""
+    key = name.replace("-", "_")
+    if key in SETTINGS:
+        return SETTINGS[key]
+    return (key,) if key in _RULE_NAMES else None
 
 
-def _rules_for_line(key: tuple[str, tuple[str, ...]]) -> tuple[tuple[str, Rule], ...]:
-    """The rules to try at a line of kind key[0] that has the marks key[1], remembered."""
-    kind, marks = key
-    rules = _RULES_BY_MARKS[key] = tuple(
-        (name, rule)
-        for name, rule in _RULES_BY_KIND[kind]
-        if name not in RULE_MARKS or not set(RULE_MARKS[name]).isdisjoint(marks)
-    )
-    return rules
+_RULE_NAMES = frozenset(name for name, _ in RULES)
+
+
+def rule_settings() -> list[str]:
+    """Every setting name: those of SETTINGS, then each rule's own name."""
+    return [*SETTINGS, *(name for name, _ in RULES)]
+
+
+_ALL_MARKS = {mark for marks in RULE_MARKS.values() for mark in marks}
+_MARKS: tuple[str, ...] = tuple(sorted(m for m in _ALL_MARKS if not m.startswith("^")))
+_START_MARKS: frozenset[str] = frozenset(m for m in _ALL_MARKS if m.startswith("^"))
+
+
+class _Tables:
+    """RULES, in their order, without the rules turned off, narrowed to those that can match
+    at each kind of unit (most units are list items or paragraph lines, and a third of the
+    rules only read headings), and at a line by the RULE_MARKS it has."""
+
+    __slots__ = ("by_kind", "by_marks", "unmarked")
+
+    def __init__(self, off: frozenset[str]) -> None:
+        self.by_kind: Mapping[str, tuple[tuple[str, Rule], ...]] = {
+            kind: tuple(
+                (name, rule) for name, rule in RULES if kind in RULE_KINDS[name] and name not in off
+            )
+            for kind in get_args(UnitKind)
+        }
+        self.unmarked: Mapping[str, tuple[tuple[str, Rule], ...]] = {
+            kind: tuple((name, rule) for name, rule in rules if name not in RULE_MARKS)
+            for kind, rules in self.by_kind.items()
+        }
+        """The rules to try at a line with none of the RULE_MARKS."""
+        self.by_marks: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, Rule], ...]] = {}
+        """(kind of line, the _MARKS in it) → the rules to try there; filled in as lines come."""
+
+    def for_line(self, key: tuple[str, tuple[str, ...]]) -> tuple[tuple[str, Rule], ...]:
+        """The rules to try at a line of kind key[0] that has the marks key[1], remembered."""
+        kind, marks = key
+        rules = self.by_marks[key] = tuple(
+            (name, rule)
+            for name, rule in self.by_kind[kind]
+            if name not in RULE_MARKS or not set(RULE_MARKS[name]).isdisjoint(marks)
+        )
+        return rules
+
+
+_TABLES: dict[frozenset[str], _Tables] = {frozenset(): _Tables(frozenset())}
+
+
+def _tables(off: frozenset[str]) -> _Tables:
+    found = _TABLES.get(off)
+    if found is None:
+        found = _TABLES[off] = _Tables(off)
+    return found
 
 
 EXPLICIT_RULES = frozenset(("qa", "double_colon", "cloze"))
@@ -148,30 +226,40 @@ class Options:
     """Parent tag of the frontmatter tags (`course` → `course::exam-1`)."""
     forced: tuple[tuple[str, bool], ...] = ()
     """Kind switches and `reverse` from the command line: applied after frontmatter."""
+    off: frozenset[str] = frozenset()
+    """Names of the rules (in RULES) turned off by settings (see SETTINGS)."""
+
+
+Trace = list[tuple[int, str, Match]]
+"""(index of the unit, rule name, its match), for each match, for `flashgen explain`."""
 
 
 def find_drafts(
-    units: Sequence[Unit],
+    units: Sequence[Unit], off: frozenset[str] = frozenset(), trace: Trace | None = None
 ) -> tuple[list[tuple[Draft, tuple[str, ...]]], list[tuple[int, str]]]:
     """Run the rules over the outline: drafts with their heading path, and problems by line.
 
     An implicit definition whose term also has an explicit (`::`) definition is dropped.
+    Rules named in `off` are not tried; `trace`, when given, gets every match.
     """
+    tables = _TABLES[off] if off in _TABLES else _tables(off)
     found: list[tuple[Draft, tuple[str, ...], bool]] = []
     problems: list[tuple[int, str]] = []
     headings: list[tuple[int, str]] = []
     i = 0
     while i < len(units):
         unit = units[i]
-        is_heading = unit.kind == "heading" and unit.depth == 0
+        is_heading = unit.kind == "heading" and unit.depth == 0 and unit.level > 0
         if is_heading:
             _push(headings, unit.level, unit.text)
-        name, m = _first_match(units, i)
+        name, m = _first_match(units, i, tables)
         if m is None:
             if unit.kind == "text" and not unit.depth and not unit.cont:
                 _loose_heading(unit, headings)
             i += 1
             continue
+        if trace is not None:
+            trace.append((i, name, m))
         if name == "quoted_definition" and unit.kind == "text" and _is_loose(headings):
             headings.pop()  # a loose term line starts a section of its own
         here = _ctx(headings)
@@ -216,21 +304,24 @@ def _attached_block(units: Sequence[Unit], j: int) -> str | None:
     return block.source
 
 
-def _first_match(units: Sequence[Unit], i: int) -> tuple[str, Match | None]:
+def _first_match(units: Sequence[Unit], i: int, tables: _Tables) -> tuple[str, Match | None]:
     """The first rule, in RULES order, that matches at units[i], and its match.
 
     Only the rules that can match there are tried (see RULE_KINDS, RULE_MARKS).
     """
     unit = units[i]
     if unit.kind not in _LINES or (i + 1 < len(units) and units[i + 1].cont):
-        rules = _RULES_BY_KIND[unit.kind]
+        rules = tables.by_kind[unit.kind]
     elif not may_have_marks(unit.text):
-        rules = _UNMARKED_RULES_BY_KIND[unit.kind]
+        rules = tables.unmarked[unit.kind]
     else:
         text = unit.text
-        key = (unit.kind, tuple([mark for mark in _MARKS if mark in text]))
-        found = _RULES_BY_MARKS.get(key)
-        rules = found if found is not None else _rules_for_line(key)
+        marks = [mark for mark in _MARKS if mark in text]
+        if "^" + text[:1] in _START_MARKS:
+            marks.append("^" + text[:1])
+        key = (unit.kind, tuple(marks))
+        found = tables.by_marks.get(key)
+        rules = found if found is not None else tables.for_line(key)
     for name, rule in rules:
         m = rule(units, i)
         if m is not None:
@@ -262,6 +353,23 @@ def _ctx(headings: list[tuple[int, str]]) -> tuple[str, ...]:
     return tuple([text for _, text in headings])
 
 
+PAGE_TITLE_KEYS = ("title", "term")
+"""Frontmatter keys that name a one-concept page (glossary, digital garden)."""
+
+
+def with_page_title(units: Sequence[Unit], note: Note) -> Sequence[Unit]:
+    """A page whose body starts with a paragraph, under a frontmatter `title:` (or `term:`):
+    its title as a heading of level 0 before it, that heading rules can read (a page's
+    first paragraph defines its title) but that names no deck and no section."""
+    for key in PAGE_TITLE_KEYS:
+        value = note.meta.get(key)
+        if isinstance(value, str) and value.strip():
+            line = note.meta_lines.get(key, 1)
+            head = Unit("heading", value.strip(), line, line + 1, level=0, first=True, last=True)
+            return (head, *units)
+    return units
+
+
 def title_of(units: Sequence[Unit], fallback: str) -> str:
     """The note's title: its first level-1 heading, else the file name."""
     for unit in units:
@@ -277,6 +385,7 @@ def note_options(
     problems: list[Problem] = []
     kinds = set(base.kinds)
     reverse = base.reverse
+    off = set(base.off)
     setting = meta.get("flashgen", True)
     if setting is False:
         return None, problems
@@ -284,12 +393,15 @@ def note_options(
         for key, value in setting.items():
             name = "definition" if key in ("definitions", "definition") else str(key)
             kind = _KIND_NAMES.get(name)
-            if kind is None and name != "reverse":
+            rules = rules_of_setting(name) if kind is None else None
+            if kind is None and name != "reverse" and rules is None:
                 problems.append(Problem(src, f"unknown flashgen option '{key}' in frontmatter"))
             elif not isinstance(value, bool):
                 problems.append(Problem(src, f"flashgen option '{key}' must be true or false"))
             elif name == "reverse":
                 reverse = value
+            elif rules is not None:
+                (off.difference_update if value else off.update)(rules)
             elif kind is not None and value:
                 kinds.add(kind)
             elif kind is not None:
@@ -306,7 +418,8 @@ def note_options(
             reverse = on
         elif (kind := _KIND_NAMES.get(name)) is not None:
             (kinds.add if on else kinds.discard)(kind)
-    return replace(base, kinds=frozenset(kinds), reverse=reverse), problems
+    turned_off = base.off if off == base.off else frozenset(off)
+    return replace(base, kinds=frozenset(kinds), reverse=reverse, off=turned_off), problems
 
 
 def note_tags(meta: Mapping[str, object], src: SourceRef) -> tuple[list[str], list[Problem]]:
@@ -334,6 +447,8 @@ def extract(note: Note, options: Options | None = None) -> Extraction:
     units, inline_tags = vault.prepare(outline(note.body, note.body_line))
     title = title_of(units, note.path.stem)
     units = pages.titled(units, note.meta, note.meta_lines.get("title", fm_src.line))
+    if units and units[0].kind == "text" and "heading_definition" not in opts.off:
+        units = with_page_title(units, note)
     deck_setting = note.meta.get("deck")
     if deck_setting is not None and not isinstance(deck_setting, str):
         problems.append(
@@ -352,7 +467,7 @@ def extract(note: Note, options: Options | None = None) -> Extraction:
     all_tags = tuple(sorted({*tags, source_tag(note.key)}))
     cards: list[Card] = []
     seen: dict[tuple[str, str], int] = {}
-    drafts, rule_problems = find_drafts(units)
+    drafts, rule_problems = find_drafts(units, opts.off)
     problems.extend(Problem(SourceRef(note.display, line), msg) for line, msg in rule_problems)
     for draft, context in drafts:
         if draft.kind not in opts.kinds:

@@ -36,7 +36,7 @@ def flat(text: str) -> str:
 
 def may_have_marks(text: str) -> bool:
     """False only for text with none of the marks that rules need (RULE_MARKS in
-    flashgen.extract): no colon, bracket, `=`, `{`, dash, `efin` or `Q`. Written out, as it runs
+    flashgen.extract): no colon, bracket, `=`, `{`, dash, `efin`, `Q`, `*` or `_`. Written out, as it runs
     for every line, and much faster than looking for each mark; every mark holds one of these
     (tests/test_extraction.py pins that)."""
     return (
@@ -49,7 +49,14 @@ def may_have_marks(text: str) -> bool:
         or "—" in text
         or "efin" in text
         or "Q" in text
+        or "*" in text
+        or "_" in text
     )
+
+
+def mark_in(mark: str, text: str) -> bool:
+    """Whether text has a RULE_MARKS mark: contains it, or, for `^…`, starts with the rest."""
+    return text.startswith(mark[1:]) if mark.startswith("^") else mark in text
 
 
 def starts_fresh(units: Sequence[Unit], i: int) -> bool:

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from flashgen.cards import Draft
 from flashgen.extract.base import Match, flat
 from flashgen.extract.markup import strip_emphasis
+from flashgen.extract.not_terms import is_label
 from flashgen.extract.outline import Unit
+from flashgen.extract.references import is_links_only
 
 
 def match(units: Sequence[Unit], i: int) -> Match | None:
@@ -22,4 +24,6 @@ def match(units: Sequence[Unit], i: int) -> Match | None:
     definition = "\n\n".join(p for p in parts if p)
     if not definition or not term.text:
         return Match((), j)
+    if is_label(term.text) or is_links_only(definition):
+        return Match((), j)  # `Usage` / `Related terms` then `: [a](a.md), [b](b.md)`
     return Match((Draft("definition", strip_emphasis(term.text), definition, line=term.line),), j)

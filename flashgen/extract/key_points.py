@@ -10,7 +10,7 @@ A definition item's nested items become its card's Extra.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from flashgen.cards import Draft
 from flashgen.extract import cloze, explicit, fields, outliner
@@ -18,23 +18,12 @@ from flashgen.extract.base import Match, flat, indented, items_end, may_have_mar
 from flashgen.extract.markup import strip_emphasis
 from flashgen.extract.not_terms import is_label, is_title, is_url
 from flashgen.extract.outline import Unit
+from flashgen.extract.references import is_reference_heading
 from flashgen.extract.sentence import is_definition_lead_in, split_lead_in
 from flashgen.extract.separators import split_any
 
 _ONLY_LINK = re.compile(r"^!?\[[^\]]*\]\([^)]*\)$|^!?\[[^\]]*\]\[[^\]]*\]$")
 _NAMED_URL = re.compile(r"^[^:]{1,60}?(?::|\s+[-–—])\s+<?https?://\S+>?(\s*\([^)]*\))?$")
-_REFERENCE_HEADINGS = {
-    "references",
-    "refs",
-    "links",
-    "sources",
-    "see also",
-    "further reading",
-    "readings",
-    "resources",
-    "related",
-    "related lists",
-}
 
 
 def _is_noise(text: str) -> bool:
@@ -56,7 +45,7 @@ def _own_card(units: Sequence[Unit], k: int) -> Match | None:
     return None
 
 
-def _definition(text: str) -> tuple[str, str] | None:
+def item_definition(text: str) -> tuple[str, str] | None:
     return split_lead_in(text) or split_any(text)
 
 
@@ -64,11 +53,23 @@ def _children_markdown(children: Sequence[Unit], depth: int) -> str:
     return "\n".join("  " * (u.depth - depth - 1) + "- " + flat(u.text) for u in children)
 
 
-def _points(front: str, units: Sequence[Unit], start: int, j: int, line: int) -> Match | None:
+ItemDefinition = Callable[[str], "tuple[str, str] | None"]
+"""How an item's text splits into a term and its definition, or None (not a definition)."""
+
+
+def points(
+    front: str,
+    units: Sequence[Unit],
+    start: int,
+    j: int,
+    line: int,
+    split_item: ItemDefinition | None = None,
+) -> Match | None:
     """A key-points card from the items units[start:j], plus the items' own cards."""
+    split = split_item or item_definition
     top = min(u.depth for u in units[start:j])
     tops = [k for k in range(start, j) if units[k].depth == top]
-    definitions = {k: d for k in tops if (d := _definition(flat(units[k].text))) is not None}
+    definitions = {k: d for k in tops if (d := split(flat(units[k].text))) is not None}
     if units[start].ordered and len(definitions) < len(tops):
         definitions = {}  # steps in order: the whole list is the point
     drafts: list[Draft] = []
@@ -109,16 +110,18 @@ def _points(front: str, units: Sequence[Unit], start: int, j: int, line: int) ->
     return Match(tuple(drafts), j) if drafts else None
 
 
-def heading_list(units: Sequence[Unit], i: int) -> Match | None:
+def heading_list(
+    units: Sequence[Unit], i: int, split_item: ItemDefinition | None = None
+) -> Match | None:
     """`## Heading` followed directly by a list: one card, the points in order."""
     head = units[i]
     if head.kind != "heading" or i + 1 >= len(units) or units[i + 1].kind != "item":
         return None
     front = strip_emphasis(head.text)
-    if not front or front.casefold().rstrip(":") in _REFERENCE_HEADINGS:
+    if not front or is_reference_heading(front):
         return None
     j = items_end(units, i + 1, None if head.depth == 0 else head.depth)
-    return _points(front, units, i + 1, j, head.line) if j > i + 1 else None
+    return points(front, units, i + 1, j, head.line, split_item) if j > i + 1 else None
 
 
 def lead_in_front(text: str) -> str | None:
@@ -138,7 +141,9 @@ def lead_in_front(text: str) -> str | None:
     return front
 
 
-def lead_in(units: Sequence[Unit], i: int) -> Match | None:
+def lead_in(
+    units: Sequence[Unit], i: int, split_item: ItemDefinition | None = None
+) -> Match | None:
     """`Lead-in:` then a list, or then lines up to a blank line, the next lead-in or heading."""
     unit = units[i]
     if not unit.text.rstrip().endswith((":", "*", "_")):
@@ -146,7 +151,7 @@ def lead_in(units: Sequence[Unit], i: int) -> Match | None:
     if unit.kind not in ("text", "item") or unit.cont:
         return None
     front = lead_in_front(unit.text)
-    if front is None:
+    if front is None or is_reference_heading(front):
         return None
     j = i + 1
     if j < len(units) and units[j].kind == "item":
@@ -155,7 +160,7 @@ def lead_in(units: Sequence[Unit], i: int) -> Match | None:
         else:
             end = items_end(units, j, None) if unit.last else j
         if end > j:
-            return _points(front, units, j, end, unit.line)
+            return points(front, units, j, end, unit.line, split_item)
     if unit.kind != "text" or unit.last:
         return None
     drafts: list[Draft] = []
@@ -171,7 +176,7 @@ def lead_in(units: Sequence[Unit], i: int) -> Match | None:
             drafts.extend(m.drafts)
             j = max(m.next, j + 1)
             continue
-        found = _definition(text)
+        found = item_definition(text)
         if found is not None:
             back, after = with_images(units, j, j + 1, found[1])
             drafts.append(Draft("definition", found[0], back, line=units[j].line))

@@ -151,6 +151,35 @@ LABELS = {
     "next week",
     "next time",
     "last time",
+    # case-brief labels (law notes)
+    "facts",
+    "issue",
+    "holding",
+    "rule",
+    "reasoning",
+    "procedural history",
+    "disposition",
+    "cites",
+    # glossary and class-note metadata
+    "compare",
+    "usage",
+    "related terms",
+    "last updated",
+    "in practice",
+    "big picture",
+    "mnemonic",
+    "common misconception",
+    "measured in",
+    "not to be confused with",
+    "tutor hours",
+    "textbook",
+    "practice",
+    "format",
+    "ex",
+    # textbook box labels
+    "key equation",
+    "safety note",
+    "check your understanding",
 }
 _URL = re.compile(r"^(<)?(https?://|www\.)\S+>?$", re.IGNORECASE)
 URL_FIRST = "<hHwW"

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 
 from flashgen.cards import Draft
 from flashgen.extract.base import Match, may_have_marks
+from flashgen.extract.bold_sentences import defined_terms
 from flashgen.extract.markup import strip_emphasis
 from flashgen.extract.not_terms import is_title
 from flashgen.extract.outline import Unit
@@ -88,6 +89,8 @@ def match(units: Sequence[Unit], i: int) -> Match | None:
         if k >= len(units) or units[k].kind != "text" or not units[k].first:
             return None
         sentence, after = _paragraph(units, k)
+        if isinstance(defined_terms(sentence), list) and defined_terms(sentence):
+            return None  # `A **graph** is …`: the emphasised term's card (bold_sentences)
         if _one_sentence(sentence) and (
             (first and _NOUN_PHRASE.match(sentence)) or _names_title(sentence, front)
         ):

@@ -13,6 +13,7 @@ from flashgen.extract.base import Match, flat, paragraph_end
 from flashgen.extract.markup import strip_emphasis
 from flashgen.extract.not_terms import is_label
 from flashgen.extract.outline import Unit
+from flashgen.extract.separators import split_any
 from flashgen.extract.terms import is_heading_like, looks_like_term
 
 _OPENING_QUOTES = '“"«„'
@@ -90,6 +91,11 @@ def match(units: Sequence[Unit], i: int) -> Match | None:
         return None
     if not definition:
         return None
+    if definition[:1] in ("*", "_"):
+        # `> **Overfitting** — when a model …` under `# Overfitting`: the term is the front
+        found = split_any(definition)
+        if found is not None and found[0].casefold() == strip_emphasis(head.text).casefold():
+            definition = found[1]
     examples: list[str] = []
     while head.kind == "heading" and j < len(units) and units[j].kind == "quote":
         examples.append(quote_text(units[j]))

@@ -10,6 +10,7 @@ import re
 
 from flashgen.extract.markup import EMPHASIS_OPENERS, strip_emphasis
 from flashgen.extract.not_terms import TIME_START, URL_FIRST, starts_with_url
+from flashgen.extract.references import is_links_only
 from flashgen.extract.terms import has_letter, looks_like_term, reads_as_term, term_words
 
 _BOLD_COLON_INSIDE = re.compile(r"^(\*\*|__)(?P<t>[^*_]+?):\1\s+(?P<d>.*)$")
@@ -34,6 +35,8 @@ def _usable_definition(definition: str) -> bool:
         return False
     if d.startswith("//"):
         return False  # `https://…` split at its colon
+    if d[0] in "\"“'\u2018[" and is_links_only(d):
+        return False  # `Further reading: "[Title](https://…)"`: a reference, not a definition
     return has_letter(d)
 
 
@@ -107,6 +110,29 @@ def split_link(text: str) -> tuple[str, str] | None:
     return m.group("link"), m.group("d").strip()
 
 
+_EQUALS = re.compile(r"^(?P<t>[^=$`<>|+*/^\\]+?)\s+=\s+(?P<d>[^=\s].*)$")
+_FUNCTION = re.compile(r"^\w\s*\(")
+
+
+def split_equals(text: str) -> tuple[str, str] | None:
+    """`der Bahnhof, -¨e = train station`, `race condition = when …` (vocabulary lists,
+    quick notes). The left side reads as a term, or is a short phrase ending in `.`, `!`,
+    `?` (`Gute Reise! = Have a good trip!`); no maths: no operator, code, `$`, and no
+    one-letter or `f(x)` left side."""
+    if " = " not in text:
+        return None
+    m = _EQUALS.match(text.strip())
+    if m is None:
+        return None
+    term, definition = m.group("t").strip(), m.group("d").strip()
+    if len(term) < 2 or _FUNCTION.match(term) or not _usable_definition(definition):
+        return None
+    phrase = term.endswith((".", "!", "?")) and len(term.split()) <= 6 and has_letter(term)
+    if not phrase and not reads_as_term(term):
+        return None
+    return strip_emphasis(term), definition
+
+
 def split_any(text: str) -> tuple[str, str] | None:
     """The first of the implicit `term → definition` spellings that fits one line."""
-    return split_link(text) or split_definition(text) or split_dash(text)
+    return split_link(text) or split_definition(text) or split_dash(text) or split_equals(text)

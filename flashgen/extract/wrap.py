@@ -7,6 +7,7 @@ import re
 from flashgen.extract.terms import FUNCTION_WORDS
 
 _QA_START = re.compile(r"^(\*\*)?[QA]:")
+_DEFINITION_LINE = re.compile(r"^[^\s:=][^:=.]{0,40}?(?::\s| = | [-–—] )")
 _SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*$")
 
 
@@ -23,4 +24,8 @@ def continues(prev: str, line: str) -> bool:
         return False
     last = a.rsplit(None, 1)[-1].casefold()
     start = b.lstrip("=*_`[(\"'“\u2018")[:1]
-    return start.islower() or last in FUNCTION_WORDS
+    if not (start.islower() or last in FUNCTION_WORDS):
+        return False
+    # `race condition = when …` then `critical section = code …`: a list of definitions,
+    # one a line, not one sentence wrapped.
+    return _DEFINITION_LINE.match(b) is None or _DEFINITION_LINE.match(a) is None
