@@ -64,7 +64,10 @@ def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
         env={**os.environ, "PYTHONPATH": str(REPO)},
         check=True,
     )
-    assert done.stderr == "['flashgen.cards', 'flashgen.cli']\n"
+    assert (
+        done.stderr
+        == "['flashgen.cards', 'flashgen.cli', 'flashgen.cli_options', 'flashgen.cli_sync']\n"
+    )
 
 
 def test_unknown_command_and_option_exit_2(in_tmp: Path) -> None:
