@@ -21,11 +21,11 @@ from flashgen.extract import (
     Trace,
     find_drafts,
     note_options,
-    with_page_title,
 )
 from flashgen.extract.markup import normalise_term
 from flashgen.extract.not_terms import is_title, is_url
 from flashgen.extract.outline import Unit, outline
+from flashgen.extract.page import with_page_title
 from flashgen.extract.references import is_links_only, is_reference_heading
 
 

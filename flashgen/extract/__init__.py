@@ -37,9 +37,9 @@ from flashgen.extract import (
 )
 from flashgen.extract.base import Match, Rule, may_have_marks
 from flashgen.extract.markup import normalise_term
-from flashgen.extract.not_terms import is_title
 from flashgen.extract.outline import Unit, UnitKind, outline
-from flashgen.extract.terms import is_heading_like
+from flashgen.extract.page import note_tags, title_of, with_page_title
+from flashgen.extract.sections import ctx, is_loose, loose_heading, push
 
 RULES: tuple[tuple[str, Rule], ...] = (
     ("qa", explicit.qa),
@@ -204,12 +204,6 @@ def _tables(off: frozenset[str]) -> _Tables:
 EXPLICIT_RULES = frozenset(("qa", "double_colon", "cloze"))
 """Rules for syntax a student writes on purpose: their cards win over implicit ones."""
 
-_TITLE_LEVEL = 7
-"""Context level of a title line in loose notes (`Lecture 5: Tools`): below real headings."""
-_LOOSE_LEVEL = 8
-"""Context level of a heading-like line in loose notes (`Roles`)."""
-
-
 _KIND_NAMES: dict[str, Kind] = {k: k for k in KINDS}
 
 
@@ -251,19 +245,19 @@ def find_drafts(
         unit = units[i]
         is_heading = unit.kind == "heading" and unit.depth == 0 and unit.level > 0
         if is_heading:
-            _push(headings, unit.level, unit.text)
+            push(headings, unit.level, unit.text)
         name, m = _first_match(units, i, tables)
         if m is None:
             if unit.kind == "text" and not unit.depth and not unit.cont:
-                _loose_heading(unit, headings)
+                loose_heading(unit, headings)
             i += 1
             continue
         if trace is not None:
             trace.append((i, name, m))
-        if name == "quoted_definition" and unit.kind == "text" and _is_loose(headings):
+        if name == "quoted_definition" and unit.kind == "text" and is_loose(headings):
             headings.pop()  # a loose term line starts a section of its own
-        here = _ctx(headings)
-        at_unit = _ctx(headings[:-1]) if is_heading else here  # a heading's card: the path above
+        here = ctx(headings)
+        at_unit = ctx(headings[:-1]) if is_heading else here  # a heading's card: the path above
         matched = m.drafts
         nxt = max(m.next, i + 1)
         block = _attached_block(units, nxt)
@@ -329,55 +323,6 @@ def _first_match(units: Sequence[Unit], i: int, tables: _Tables) -> tuple[str, M
     return "", None
 
 
-def _is_loose(headings: list[tuple[int, str]]) -> bool:
-    return bool(headings) and headings[-1][0] == _LOOSE_LEVEL
-
-
-def _push(headings: list[tuple[int, str]], level: int, text: str) -> None:
-    while headings and headings[-1][0] >= level:
-        headings.pop()
-    headings.append((level, text))
-
-
-def _loose_heading(unit: Unit, headings: list[tuple[int, str]]) -> None:
-    """A title or heading-like line (a paragraph line outside lists that starts something,
-    and made no card) names the section below it."""
-    text = unit.text.strip()
-    if is_title(text):
-        _push(headings, _TITLE_LEVEL, text)
-    elif unit.first and is_heading_like(text.rstrip(":")):
-        _push(headings, _LOOSE_LEVEL, text.rstrip(":").strip())
-
-
-def _ctx(headings: list[tuple[int, str]]) -> tuple[str, ...]:
-    return tuple([text for _, text in headings])
-
-
-PAGE_TITLE_KEYS = ("title", "term")
-"""Frontmatter keys that name a one-concept page (glossary, digital garden)."""
-
-
-def with_page_title(units: Sequence[Unit], note: Note) -> Sequence[Unit]:
-    """A page whose body starts with a paragraph, under a frontmatter `title:` (or `term:`):
-    its title as a heading of level 0 before it, that heading rules can read (a page's
-    first paragraph defines its title) but that names no deck and no section."""
-    for key in PAGE_TITLE_KEYS:
-        value = note.meta.get(key)
-        if isinstance(value, str) and value.strip():
-            line = note.meta_lines.get(key, 1)
-            head = Unit("heading", value.strip(), line, line + 1, level=0, first=True, last=True)
-            return (head, *units)
-    return units
-
-
-def title_of(units: Sequence[Unit], fallback: str) -> str:
-    """The note's title: its first level-1 heading, else the file name."""
-    for unit in units:
-        if unit.kind == "heading" and unit.level == 1 and unit.text.strip():
-            return unit.text.strip()
-    return fallback
-
-
 def note_options(
     meta: Mapping[str, object], base: Options, src: SourceRef
 ) -> tuple[Options | None, list[Problem]]:
@@ -420,19 +365,6 @@ def note_options(
             (kinds.add if on else kinds.discard)(kind)
     turned_off = base.off if off == base.off else frozenset(off)
     return replace(base, kinds=frozenset(kinds), reverse=reverse, off=turned_off), problems
-
-
-def note_tags(meta: Mapping[str, object], src: SourceRef) -> tuple[list[str], list[Problem]]:
-    raw = meta.get("tags")
-    if raw is None:
-        return [], []
-    if isinstance(raw, str):
-        values = [t for t in raw.replace(",", " ").split() if t]
-    elif isinstance(raw, list) and all(isinstance(t, (str, int, float)) for t in raw):
-        values = [str(t) for t in raw]
-    else:
-        return [], [Problem(src, "frontmatter 'tags' must be a list of words; tags ignored")]
-    return [t for t in (safe_tag(v) for v in values) if t], []
 
 
 def extract(note: Note, options: Options | None = None) -> Extraction:
