@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -379,6 +380,10 @@ def test_packages_imported_after_a_sync_update_the_synced_notes(tmp_path: Path) 
     notes, out = _notes(tmp_path), tmp_path / "decks"
     col_path = _new_collection(tmp_path)
     _sync(notes, out, col_path)
+    # Known limit: Anki stamps a synced note with its own time (seconds), and an import
+    # updates a note only when the package's time is newer; an edit built within the same
+    # second as the sync would be ignored by the import. Wait that second out here.
+    time.sleep(1.1)
     write(notes, "biology/cells.md", CELLS.replace("powerhouse", "power plant"))
     code, _, stderr = run_cli("build", str(notes), "-o", str(out))
     assert code == 0, stderr
